@@ -1,0 +1,66 @@
+"""Segmentation speed over the gold texts of ../shared/seg (all six languages).
+
+Prints sentences per second of the workbench segmenter and, as the baseline measured in the same
+process, of choppa-srx running LanguageTool's rules alone (the workbench adds its exception and UN
+rules in front, and strips/offsets every span). Target on a 2-core machine: at least 5,000/s.
+
+    python benchmarks/bench_segment.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from choppa import DEFAULT_SRX_RULESET, SrxDocument
+from choppa.iterators import SrxTextIterator
+
+from workbench.segment import Segmenter
+
+SEG = Path(__file__).resolve().parents[2] / "shared" / "seg"
+
+
+def load_cases() -> list[tuple[str, str]]:
+    cases = []
+    for path in sorted(SEG.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            if case["lang"] in ("ar", "zh", "en", "fr", "ru", "es"):
+                cases.append((case["lang"], case["text"]))
+    return cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    cases = load_cases()
+    segmenters = {lang: Segmenter(lang) for lang in {c[0] for c in cases}}
+    baseline_doc = SrxDocument(ruleset=DEFAULT_SRX_RULESET)
+
+    def run_workbench() -> int:
+        return sum(len(segmenters[lang].spans(text)) for lang, text in cases)
+
+    def run_baseline() -> int:
+        return sum(len(list(SrxTextIterator(baseline_doc, f"{lang}_two", text))) for lang, text in cases)
+
+    results = {}
+    for name, fn in (
+        ("choppa + LanguageTool rules (baseline)", run_baseline),
+        ("workbench Segmenter", run_workbench),
+    ):
+        fn()  # warm the regex caches
+        start = time.perf_counter()
+        sentences = sum(fn() for _ in range(args.repeat))
+        elapsed = time.perf_counter() - start
+        results[name] = sentences / elapsed
+        print(f"{name:42s} {sentences / elapsed:10,.0f} sentences/s ({len(cases)} texts x {args.repeat})")
+    base, ours = results.values()
+    print(f"ratio workbench / baseline: {ours / base:.2f}")
+    print(f"target >= 5,000 sentences/s: {'met' if ours >= 5000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,380 @@
+"""The SQLite store: documents, segments, translations and their history.
+
+WAL journal so reviewers read while a job writes; foreign keys on; one transaction per logical
+write (a document with all its segments, one finished translation, one reviewer's save), so a kill
+at any moment leaves either all of a write or none of it. The schema version lives in
+``PRAGMA user_version`` and :data:`MIGRATIONS` brings an older store up to date on open.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .model import Document, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
+
+DEFAULT_PATH = Path("aligned") / "workbench.db"
+
+# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        source_path TEXT,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (sha256, lang)
+    );
+    CREATE TABLE paragraphs (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        raw_start INTEGER NOT NULL,
+        raw_end INTEGER NOT NULL,
+        UNIQUE (document_id, idx)
+    );
+    CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        raw_start INTEGER NOT NULL,
+        raw_end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        UNIQUE (document_id, idx)
+    );
+    CREATE INDEX segments_text ON segments(text);
+    CREATE TABLE translations (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('mt', 'tm', 'human', 'aligned')),
+        status TEXT NOT NULL
+            CHECK (status IN ('draft', 'translated', 'reviewed', 'approved')),
+        engine TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_by TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (segment_id, lang)
+    );
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        translation_id INTEGER NOT NULL REFERENCES translations(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        old_text TEXT,
+        new_text TEXT NOT NULL,
+        old_status TEXT,
+        new_status TEXT NOT NULL,
+        who TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX history_translation ON history(translation_id);
+    """,
+]
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message names the file."""
+
+
+class NotFoundError(StoreError):
+    """A document or segment that is not in the store."""
+
+
+class ConflictError(StoreError):
+    """A save on a translation that someone else changed since it was read."""
+
+    def __init__(self, message: str, current: Translation):
+        super().__init__(message)
+        self.current = current
+
+
+def now() -> str:
+    """UTC timestamp with seconds, ISO 8601 (``2026-11-27T21:40:01Z``)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """A workbench store in one SQLite file."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: the store has schema version {version}, newer than this "
+                f"workbench understands ({len(MIGRATIONS)}); upgrade workbench"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction() as db:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # ------------------------------------------------------------ documents
+
+    def find_document(self, sha256: str, lang: str) -> int | None:
+        """The id of an already stored document with this content and language."""
+        row = self.db.execute(
+            "SELECT id FROM documents WHERE sha256 = ? AND lang = ?", (sha256, lang)
+        ).fetchone()
+        return row["id"] if row else None
+
+    def add_document(self, doc: Document) -> int:
+        """Store a segmented document in one transaction and return its id (sets the ids)."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO documents (name, lang, sha256, source_path, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.name, doc.lang, doc.sha256, doc.source_path, doc.text, now()),
+            )
+            doc.id = cur.lastrowid
+            for p in doc.paragraphs:
+                pid = db.execute(
+                    'INSERT INTO paragraphs (document_id, idx, start, "end", raw_start, raw_end)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc.id, p.index, p.start, p.end, p.raw_start, p.raw_end),
+                ).lastrowid
+                for s in p.segments:
+                    s.id = db.execute(
+                        'INSERT INTO segments (document_id, paragraph_id, idx, start, "end",'
+                        " raw_start, raw_end, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (doc.id, pid, s.index, s.start, s.end, s.raw_start, s.raw_end, s.text),
+                    ).lastrowid
+        assert doc.id is not None
+        return doc.id
+
+    def resolve_document(self, ref: str | int) -> int:
+        """A document id from an id or a unique name."""
+        ref = str(ref)
+        if ref.isdigit():
+            row = self.db.execute("SELECT id FROM documents WHERE id = ?", (int(ref),)).fetchone()
+            if row:
+                return row["id"]
+        rows = self.db.execute("SELECT id FROM documents WHERE name = ?", (ref,)).fetchall()
+        if len(rows) == 1:
+            return rows[0]["id"]
+        if len(rows) > 1:
+            ids = ", ".join(str(r["id"]) for r in rows)
+            raise NotFoundError(f"{self.path}: several documents are named '{ref}' (ids {ids})")
+        raise NotFoundError(f"{self.path}: no document '{ref}'")
+
+    def document(self, ref: str | int) -> Document:
+        """Load a whole document with its paragraphs and segments."""
+        doc_id = self.resolve_document(ref)
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        paragraphs: dict[int, Paragraph] = {}
+        for p in self.db.execute("SELECT * FROM paragraphs WHERE document_id = ? ORDER BY idx", (doc_id,)):
+            paragraphs[p["id"]] = Paragraph(p["idx"], p["start"], p["end"], p["raw_start"], p["raw_end"])
+        for s in self.db.execute("SELECT * FROM segments WHERE document_id = ? ORDER BY idx", (doc_id,)):
+            paragraphs[s["paragraph_id"]].segments.append(_segment(s, paragraphs))
+        return Document(
+            name=row["name"],
+            lang=row["lang"],
+            text=row["text"],
+            paragraphs=list(paragraphs.values()),
+            sha256=row["sha256"],
+            source_path=row["source_path"],
+            id=row["id"],
+            created_at=row["created_at"],
+        )
+
+    def documents(self) -> list[dict]:
+        """Every document with its segment count and, per language, translated and approved counts."""
+        out = []
+        for row in self.db.execute(
+            "SELECT d.id, d.name, d.lang, d.created_at, COUNT(s.id) AS segments"
+            " FROM documents d LEFT JOIN segments s ON s.document_id = d.id"
+            " GROUP BY d.id ORDER BY d.id"
+        ):
+            progress = {
+                r["lang"]: {"translated": r["n"], "approved": r["approved"]}
+                for r in self.db.execute(
+                    "SELECT t.lang, COUNT(*) AS n, SUM(t.status = 'approved') AS approved"
+                    " FROM translations t JOIN segments s ON s.id = t.segment_id"
+                    " WHERE s.document_id = ? GROUP BY t.lang",
+                    (row["id"],),
+                )
+            }
+            out.append({**dict(row), "languages": progress})
+        return out
+
+    # ------------------------------------------------------------ translations
+
+    def translations(self, doc_id: int, lang: str | None = None) -> list[Translation]:
+        """All translations of a document (optionally one language), in segment order."""
+        sql = "SELECT t.* FROM translations t JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ?"
+        args: list = [doc_id]
+        if lang:
+            sql += " AND t.lang = ?"
+            args.append(lang)
+        sql += " ORDER BY s.idx, t.lang"
+        return [_translation(r) for r in self.db.execute(sql, args)]
+
+    def translation(self, segment_id: int, lang: str) -> Translation | None:
+        row = self.db.execute(
+            "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+        ).fetchone()
+        return _translation(row) if row else None
+
+    def history(self, translation_id: int) -> list[HistoryEntry]:
+        return [
+            HistoryEntry(
+                r["translation_id"],
+                r["version"],
+                r["old_text"],
+                r["new_text"],
+                Status(r["old_status"]) if r["old_status"] else None,
+                Status(r["new_status"]),
+                r["who"],
+                r["at"],
+                r["id"],
+            )
+            for r in self.db.execute(
+                "SELECT * FROM history WHERE translation_id = ? ORDER BY version", (translation_id,)
+            )
+        ]
+
+    def put_translation(
+        self,
+        segment_id: int,
+        lang: str,
+        text: str,
+        *,
+        origin: Origin,
+        status: Status,
+        engine: str | None = None,
+        who: str | None = None,
+        expected_version: int | None = None,
+        replace: bool = True,
+    ) -> Translation:
+        """Write one translation in its own transaction, with a history record.
+
+        ``expected_version`` makes the write conditional: if the stored version differs (someone
+        saved in between), nothing is written and :class:`ConflictError` carries the current
+        translation. ``replace=False`` keeps an existing translation (a resumed job never
+        overwrites work already done).
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+            ).fetchone()
+            stamp = now()
+            if row is None:
+                if expected_version not in (None, 0):
+                    raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
+                tid = db.execute(
+                    "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
+                    " version, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    (segment_id, lang, text, origin.value, status.value, engine, who, stamp),
+                ).lastrowid
+                db.execute(
+                    "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
+                    " new_status, who, at) VALUES (?, 1, NULL, ?, NULL, ?, ?, ?)",
+                    (tid, text, status.value, who, stamp),
+                )
+            else:
+                current = _translation(row)
+                if not replace:
+                    return current
+                if expected_version is not None and expected_version != current.version:
+                    raise ConflictError(
+                        f"segment {segment_id} ({lang}) was changed by {current.updated_by or 'someone'}"
+                        f" at {current.updated_at} (version {current.version}, you edited version"
+                        f" {expected_version}); their text: {current.text}",
+                        current,
+                    )
+                version = current.version + 1
+                db.execute(
+                    "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
+                    " version = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+                    (text, origin.value, status.value, engine, version, who, stamp, current.id),
+                )
+                db.execute(
+                    "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
+                    " new_status, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (current.id, version, current.text, text, current.status.value, status.value, who, stamp),
+                )
+            out = db.execute(
+                "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+            ).fetchone()
+        return _translation(out)
+
+    def integrity_check(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _segment(row: sqlite3.Row, paragraphs: dict[int, Paragraph]) -> Segment:
+    return Segment(
+        row["idx"],
+        paragraphs[row["paragraph_id"]].index,
+        row["start"],
+        row["end"],
+        row["text"],
+        row["raw_start"],
+        row["raw_end"],
+        row["id"],
+    )
+
+
+def _translation(row: sqlite3.Row) -> Translation:
+    return Translation(
+        row["segment_id"],
+        row["lang"],
+        row["text"],
+        Origin(row["origin"]),
+        Status(row["status"]),
+        row["engine"],
+        row["version"],
+        row["updated_by"],
+        row["updated_at"],
+        row["id"],
+    )
