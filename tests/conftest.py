@@ -21,3 +21,47 @@ def shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     assert path.exists(), f"reference data missing: {path} (clone with ../shared beside it)"
     return path
+
+
+LANG_COLUMNS = ("en", "fr", "es", "ru", "zh", "ar")
+
+
+def training_sentences() -> list[str]:
+    """The seed speech and the six-language term list: every script the tiny models must know."""
+    import csv
+
+    lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with shared("terms", "un_terms.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            lines.extend(row[c] for c in LANG_COLUMNS if row[c])
+    return lines
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """Tiny random-weight Marian (en→x multi-target, x→en) and M2M100 models, saved to disk."""
+    from workbench.mt.synthetic import build_m2m100, build_marian
+
+    root = tmp_path_factory.mktemp("models")
+    sentences = training_sentences()
+    return {
+        "en-x": build_marian(root / "marian-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"]),
+        "x-en": build_marian(root / "marian-x-en", sentences, seed=1),
+        "m2m100": build_m2m100(root / "m2m100", sentences),
+    }
+
+
+@pytest.fixture(scope="session")
+def model_map(tiny_models, tmp_path_factory) -> Path:
+    """A model map with no built-in defaults: en→5 languages direct, fr→en, nothing else."""
+    en_x, x_en = tiny_models["en-x"], tiny_models["x-en"]
+    path = tmp_path_factory.mktemp("maps") / "models.toml"
+    path.write_text(
+        "defaults = false\n"
+        + "".join(f'[pairs.en-{t}]\nmodel = "{en_x}"\n' for t in ("fr", "es", "ru"))
+        + f'[pairs.en-zh]\nmodel = "{en_x}"\ntarget_token = ">>cmn_Hans<<"\n'
+        + f'[pairs.en-ar]\nmodel = "{en_x}"\ntarget_token = ">>ara<<"\n'
+        + f'[pairs.fr-en]\nmodel = "{x_en}"\n',
+        encoding="utf-8",
+    )
+    return path

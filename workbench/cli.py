@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, ingest, langs
+from .mt.registry import LoadError, ModelMapError
 from .segment import RulesError
 from .store import DEFAULT_PATH, Store, StoreError
 
@@ -22,6 +23,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     langs.UnknownLanguageError,
     StoreError,
     RulesError,
+    ModelMapError,
+    LoadError,
 )
 
 
@@ -92,6 +95,129 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _model_map(args: argparse.Namespace):
+    from .mt import registry
+
+    if args.model_map:
+        return registry.load_map(args.model_map, args.engine)
+    return registry.default_map(args.engine)
+
+
+def _documents(store: Store, refs: list[str], lang: str | None) -> list[int]:
+    """Stored document ids for FILE_OR_DOC arguments, ingesting files not stored yet."""
+    ids = []
+    for ref in refs:
+        path = Path(ref)
+        if path.is_file() or path.suffix.lower() in ingest.SUPPORTED:
+            document = ingest.load(path, lang)
+            existing = store.find_document(document.sha256, document.lang)
+            ids.append(existing if existing is not None else store.add_document(document))
+        else:
+            ids.append(store.resolve_document(ref))
+    return ids
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    import logging
+    import time
+
+    from tqdm import tqdm
+
+    from .translate import Options, translate_documents
+
+    targets = langs.parse_list(args.to)
+    if not targets:
+        raise CliError("--to names no language")
+    model_map = _model_map(args)
+    options = Options(
+        beam=args.beam,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        device=args.device,
+        threads=args.threads,
+        cache_dir=args.cache_dir,
+        force=args.force,
+        keep_models=args.keep_models,
+    )
+    log_path = args.log or args.store.parent / "logs" / time.strftime("translate-%Y%m%d-%H%M%S.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("workbench")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    bars: list = []
+
+    def progress(label: str, total: int):
+        bar = tqdm(
+            total=total, desc=label, unit="seg", file=sys.stderr, leave=True, disable=args.quiet or None
+        )
+        bars.append(bar)
+        return bar.update
+
+    with Store(args.store) as store:
+        doc_ids = _documents(store, args.inputs, args.lang)
+        for doc_id in doc_ids:  # a pair without any model fails now, before any work
+            for tgt in targets:
+                source = store.document(doc_id).lang
+                if source != tgt:
+                    model_map.route(source, tgt)
+        try:
+            stats = translate_documents(store, doc_ids, targets, model_map, options, progress)
+        finally:
+            for bar in bars:
+                bar.close()
+            logger.removeHandler(handler)
+    columns = ("segments", "done", "TM", "MT", "failed", "seconds", "tok/s")
+    print(f"{'lang':5} " + " ".join(f"{c:>8}" for c in columns))
+    for st in stats:
+        print(
+            f"{st.lang:5} {st.segments:8} {st.done_before:6} {st.from_tm:5} {st.from_mt:5} "
+            f"{st.failed:6} {st.seconds:8.1f} {st.tokens_per_s:8.1f}"
+        )
+    print(f"log: {log_path}", file=sys.stderr)
+    return EXIT_PARTIAL if any(st.failed for st in stats) else EXIT_OK
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from .mt.registry import cached
+
+    model_map = _model_map(args)
+    print(f"# model map: {model_map.source}")
+    for src in langs.CODES:
+        for tgt in langs.CODES:
+            if src == tgt:
+                continue
+            try:
+                steps = model_map.route(src, tgt)
+            except ModelMapError:
+                print(f"{src}-{tgt}	(no model)")
+                continue
+            route = " + ".join(
+                f"{s.spec.model}{' ' + s.spec.target_token if s.spec.target_token else ''}"
+                f" [{'cached' if cached(s.spec, args.cache_dir) else 'not cached'}]"
+                for s in steps
+            )
+            print(f"{src}-{tgt}	{'pivot: ' if len(steps) > 1 else ''}{route}")
+    return EXIT_OK
+
+
+def cmd_models_pull(args: argparse.Namespace) -> int:
+    from .mt.registry import pull
+
+    model_map = _model_map(args)
+    pairs = args.pairs or [f"{s}-{t}" for s in langs.CODES for t in langs.CODES if s != t]
+    specs = []
+    for pair in pairs:
+        src, _, tgt = pair.partition("-")
+        for step in model_map.route(src, tgt):
+            if step.spec not in specs:
+                specs.append(step.spec)
+    for spec in specs:
+        print(f"{spec.model}\t{pull(spec, args.cache_dir)}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="UN translation and alignment workbench")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -118,6 +244,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", type=_lang, help="only this target language")
     with_store(p)
     p.set_defaults(func=cmd_show)
+
+    def with_models(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model-map", type=Path, help="TOML file mapping pairs to models (see README)")
+        p.add_argument(
+            "--engine",
+            choices=("marian", "m2m100", "nllb"),
+            help="marian: OPUS-MT per pair (default); m2m100/nllb: one model for all",
+        )
+        p.add_argument("--cache-dir", help="Hugging Face cache folder (default: HF_HOME's)")
+
+    p = sub.add_parser("translate", help="translate speeches into other UN languages (a resumable job)")
+    p.add_argument("inputs", nargs="+", metavar="FILE_OR_DOC", help="files to ingest, or stored documents")
+    p.add_argument("--to", required=True, help="target languages: fr,es,ru,zh,ar or all")
+    p.add_argument("--lang", type=_lang, help="source language of the files (default: detected)")
+    with_models(p)
+    p.add_argument("--beam", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--max-length", type=int, default=256, help="maximum target tokens per segment")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--threads", type=int, help="CPU threads for the model")
+    p.add_argument(
+        "--force", action="store_true", help="redo machine translations (reviewed and approved work is kept)"
+    )
+    p.add_argument("--keep-models", action="store_true", help="keep every model loaded for the job")
+    p.add_argument("--log", type=Path, help="log file (default: logs/ beside the store)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    with_store(p)
+    p.set_defaults(func=cmd_translate)
+
+    models = sub.add_parser("models", help="the model map: list, or download ahead of time")
+    msub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    p = msub.add_parser("list", help="show the model of every pair and whether it is cached")
+    with_models(p)
+    p.set_defaults(func=cmd_models_list)
+    p = msub.add_parser("pull", help="download the models of PAIRS (default: all) into the cache")
+    p.add_argument("pairs", nargs="*", help="pairs like en-fr")
+    with_models(p)
+    p.set_defaults(func=cmd_models_pull)
     return parser
 
 

@@ -9,10 +9,10 @@ into the decoded original file, so a reviewer can always be shown where a senten
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Review status of a translation; maps one-to-one onto XLIFF 2 states (design.md §9)."""
 
     DRAFT = "draft"
@@ -21,7 +21,7 @@ class Status(str, Enum):
     APPROVED = "approved"
 
 
-class Origin(str, Enum):
+class Origin(StrEnum):
     """Where a translation came from."""
 
     MT = "mt"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .model import Document, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
@@ -102,7 +102,7 @@ class ConflictError(StoreError):
 
 def now() -> str:
     """UTC timestamp with seconds, ISO 8601 (``2026-11-27T21:40:01Z``)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Store:

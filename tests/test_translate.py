@@ -1,0 +1,305 @@
+"""Translation jobs on tiny real models (random weights), through the CLI and the library."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, ROOT
+from workbench import ingest, langs
+from workbench.model import Origin, Status
+from workbench.mt import registry
+from workbench.mt.engine import load
+from workbench.mt.registry import LoadError
+from workbench.store import Store
+
+FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
+FRENCH = (
+    "Le Secrétaire général a ouvert la séance. Les États Membres ont adopté la résolution.\n\n"
+    "Nous remercions la République du Bélarus pour son soutien."
+)
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
+
+
+def counts(store_path: Path) -> dict[str, int]:
+    db = sqlite3.connect(store_path)
+    rows = db.execute("SELECT lang, COUNT(*) FROM translations GROUP BY lang").fetchall()
+    db.close()
+    return dict(rows)
+
+
+def test_en_to_all_five(store_path, model_map):
+    r = run(
+        "translate",
+        str(EXAMPLE),
+        "--to",
+        "all",
+        "--model-map",
+        str(model_map),
+        "--store",
+        str(store_path),
+        *FAST,
+    )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert counts(store_path) == {lang: 26 for lang in ("ar", "zh", "fr", "ru", "es")}
+    table = r.stdout.decode().splitlines()
+    assert table[0].split()[:5] == ["lang", "segments", "done", "TM", "MT"]
+    assert [line.split()[:5] for line in table[1:]] == [
+        [lang, "26", "0", "0", "26"] for lang in ("ar", "zh", "fr", "ru", "es")
+    ]
+    with Store(store_path) as store:
+        zh = store.translations(1, "zh")
+        assert all(t.origin == Origin.MT and t.status == Status.TRANSLATED for t in zh)
+        assert not any(re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", t.text) for t in zh)
+        assert {t.engine for t in zh} == {_en_x(model_map)}
+    again = run(
+        "translate", "1", "--to", "fr", "--model-map", str(model_map), "--store", str(store_path), *FAST
+    )
+    assert again.returncode == 0
+    assert again.stdout.decode().splitlines()[1].split()[:5] == ["fr", "26", "26", "0", "0"]
+
+
+def _en_x(model_map: Path) -> str:
+    return registry.load_map(model_map).route("en", "zh")[0].spec.model
+
+
+def test_french_to_russian_pivots_through_english(tmp_path, store_path, model_map):
+    path = tmp_path / "discours.fr.txt"
+    path.write_text(FRENCH, encoding="utf-8")
+    steps = registry.load_map(model_map).route("fr", "ru")
+    assert [(s.src, s.tgt) for s in steps] == [("fr", "en"), ("en", "ru")]
+    r = run(
+        "translate", str(path), "--to", "ru", "--model-map", str(model_map), "--store", str(store_path), *FAST
+    )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    with Store(store_path) as store:
+        ru = store.translations(1, "ru")
+    assert len(ru) == 3
+    assert all(" → " in t.engine for t in ru)  # the engine records both models of the route
+    assert all(t.text for t in ru)
+
+
+def test_m2m100_language_token(tiny_models, tmp_path, store_path):
+    spec = registry.ModelSpec(str(tiny_models["m2m100"]), "m2m100")
+    model = load(spec)
+    out = list(model.translate(["The Council met today."], "en", "fr", beam=2, max_length=8))
+    assert len(out) == 1 and len(out[0].texts) == 1
+    assert "__fr__" not in out[0].texts[0]
+    # the forced BOS token is the target language's
+    tok = model.tokenizer
+    tok.src_lang = "en"
+    enc = tok(["The Council met today."], return_tensors="pt")
+    ids = model.model.generate(
+        **enc, num_beams=2, max_new_tokens=4, forced_bos_token_id=tok.get_lang_id("fr")
+    )[0].tolist()
+    assert ids[1] == tok.get_lang_id("fr")
+    # and through the CLI with a [multilingual] map
+    path = tmp_path / "m2m.toml"
+    path.write_text(
+        f'defaults = false\n[multilingual]\nkind = "m2m100"\nmodel = "{tiny_models["m2m100"]}"\n',
+        encoding="utf-8",
+    )
+    r = run(
+        "translate",
+        str(EXAMPLE),
+        "--to",
+        "fr,zh",
+        "--model-map",
+        str(path),
+        "--store",
+        str(store_path),
+        *FAST,
+    )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert counts(store_path) == {"fr": 26, "zh": 26}
+
+
+def test_tm_reuses_an_approved_translation(tmp_path, store_path, model_map):
+    with Store(store_path) as store:
+        first = store.add_document(ingest.load(EXAMPLE))
+        segment = store.document(first).segments[3]
+        store.put_translation(
+            segment.id,
+            "fr",
+            "Excellences, Mesdames et Messieurs,",
+            origin=Origin.HUMAN,
+            status=Status.APPROVED,
+            who="reviewer",
+        )
+    other = tmp_path / "again.txt"
+    other.write_text("Another speech.\n\n" + segment.text + "\n", encoding="utf-8")
+    r = run(
+        "translate",
+        str(other),
+        "--lang",
+        "en",
+        "--to",
+        "fr",
+        "--model-map",
+        str(model_map),
+        "--store",
+        str(store_path),
+        *FAST,
+    )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    with Store(store_path) as store:
+        doc = store.document("again.txt")
+        reused = store.translation(doc.segments[1].id, "fr")
+        fresh = store.translation(doc.segments[0].id, "fr")
+    assert reused.text == "Excellences, Mesdames et Messieurs," and reused.origin == Origin.TM
+    assert fresh.origin == Origin.MT
+    assert r.stdout.decode().splitlines()[1].split()[:5] == ["fr", "2", "0", "1", "1"]
+
+
+def test_force_redoes_machine_work_but_keeps_reviewed(store_path, model_map):
+    base = ["--model-map", str(model_map), "--store", str(store_path), *FAST]
+    assert run("translate", str(EXAMPLE), "--to", "es", *base).returncode == 0
+    with Store(store_path) as store:
+        seg = store.document(1).segments[0]
+        store.put_translation(
+            seg.id,
+            "es",
+            "Observaciones del Sr. Voronkov",
+            origin=Origin.HUMAN,
+            status=Status.REVIEWED,
+            who="ana",
+            expected_version=1,
+        )
+    r = run("translate", "1", "--to", "es", "--force", *base)
+    assert r.returncode == 0
+    assert r.stdout.decode().splitlines()[1].split()[:5] == ["es", "26", "1", "0", "25"]
+    with Store(store_path) as store:
+        kept = store.translation(seg.id, "es")
+        redone = store.translation(store.document(1).segments[1].id, "es")
+    assert kept.text == "Observaciones del Sr. Voronkov" and kept.version == 2
+    assert redone.version == 2
+
+
+def test_kill_at_random_points_then_resume(store_path, model_map):
+    """SIGKILL the job at random moments; reruns finish with every segment translated once."""
+    rng = random.Random(20261127)
+    args = [
+        sys.executable,
+        "-m",
+        "workbench.cli",
+        "translate",
+        str(EXAMPLE),
+        "--to",
+        "all",
+        "--model-map",
+        str(model_map),
+        "--store",
+        str(store_path),
+        "--beam",
+        "2",
+        "--max-length",
+        "12",
+        "--batch-size",
+        "2",
+        "--quiet",
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    kills = 0
+    for _ in range(6):
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.5, 7.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if store_path.exists():
+            with Store(store_path) as store:
+                assert store.integrity_check() == "ok"
+    assert kills >= 3
+    final = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, timeout=600)
+    assert final.returncode == 0, final.stderr.decode()[-2000:]
+    db = sqlite3.connect(store_path)
+    assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    assert dict(db.execute("SELECT lang, COUNT(*) FROM translations GROUP BY lang").fetchall()) == {
+        lang: 26 for lang in ("ar", "zh", "fr", "ru", "es")
+    }
+    # translated exactly once: one history entry, version 1, for every translation
+    assert db.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 130
+    assert db.execute("SELECT MAX(version) FROM translations").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM translations WHERE text = ''").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown language", "missing model dir", "typo in map", "offline, not cached", "no route"]
+)
+def test_bad_input_one_line_exit_2(tmp_path, store_path, model_map, case):
+    bad = tmp_path / "bad.toml"
+    args = ["translate", str(EXAMPLE), "--store", str(store_path), *FAST]
+    expect = {
+        "unknown language": (["--to", "de", "--model-map", str(model_map)], "not one of the six"),
+        "missing model dir": (["--to", "fr", "--model-map", str(bad)], "does not exist"),
+        "typo in map": (["--to", "fr", "--model-map", str(bad)], "unknown key 'modle'"),
+        "offline, not cached": (
+            ["--to", "fr", "--cache-dir", str(tmp_path / "empty-cache")],
+            "workbench models pull",
+        ),
+        "no route": (["--to", "ru", "--model-map", str(bad)], "no model for en→ru"),
+    }[case]
+    if case == "missing model dir":
+        bad.write_text('[pairs.en-fr]\nmodel = "/nonexistent/opus-mt-en-fr"\n', encoding="utf-8")
+    elif case == "typo in map":
+        bad.write_text('[pairs.en-fr]\nmodle = "Helsinki-NLP/opus-mt-en-fr"\n', encoding="utf-8")
+    elif case == "no route":
+        bad.write_text(f'defaults = false\n[pairs.en-fr]\nmodel = "{_en_x(model_map)}"\n', encoding="utf-8")
+    r = run(*args, *expect[0])
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2, err
+    assert expect[1] in err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if not line.startswith("log:")]) == 1
+
+
+def test_model_loading_refuses_pickles_and_remote_code(tiny_models, tmp_path):
+    import shutil
+
+    folder = tmp_path / "no-safetensors"
+    shutil.copytree(tiny_models["x-en"], folder)
+    (folder / "model.safetensors").unlink()
+    with pytest.raises(LoadError, match="cannot load the model"):
+        load(registry.ModelSpec(str(folder)))
+
+
+def test_models_list_shows_routes_and_cache(model_map):
+    r = run("models", "list", "--model-map", str(model_map))
+    assert r.returncode == 0, r.stderr.decode()
+    lines = dict(line.split("\t", 1) for line in r.stdout.decode().splitlines()[1:])
+    assert len(lines) == 30
+    assert lines["en-zh"].endswith(">>cmn_Hans<< [cached]")
+    assert lines["fr-ru"].startswith("pivot: ")
+    assert lines["ru-fr"] == "(no model)"
+    default = run("models", "list", "--cache-dir", "/nonexistent").stdout.decode()
+    assert "en-ar\tHelsinki-NLP/opus-mt-en-ar >>ara<< [not cached]" in default
+
+
+def test_default_registry_covers_every_pair():
+    model_map = registry.default_map()
+    for src in langs.CODES:
+        for tgt in langs.CODES:
+            if src != tgt:
+                steps = model_map.route(src, tgt)
+                assert 1 <= len(steps) <= 2
+                assert all(s.spec.model.startswith("Helsinki-NLP/opus-mt-") for s in steps)
+    assert registry.default_map("nllb").route("zh", "ar")[0].spec.kind == "nllb"

@@ -1,0 +1,203 @@
+"""Loading a translation model and decoding with it, the same way for real and synthetic models.
+
+Models load through ``AutoTokenizer``/``AutoModelForSeq2SeqLM.from_pretrained`` from a Hub id or a
+local directory: safetensors only, never remote code, ``HF_HUB_OFFLINE`` and a cache dir honoured.
+CUDA (fp16) when available, else CPU with a thread setting.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .. import langs
+from .registry import LoadError, ModelSpec
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    """``cuda`` when present (or asked for), else ``cpu``; asking for absent CUDA is an error."""
+    if requested in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise LoadError("--device cuda was asked for, but no CUDA device is available; use --device cpu")
+    if requested not in ("cpu", "cuda"):
+        raise LoadError(f"unknown device '{requested}' (cpu or cuda)")
+    return torch.device(requested)
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+def _looks_local(model: str) -> bool:
+    """A path rather than a Hub id (``org/name``)."""
+    return model.startswith(("/", ".", "~")) or model.count("/") > 1 or "\\" in model
+
+
+@dataclass
+class Batch:
+    """One decoded batch: positions in the input list, the translations, and target token counts."""
+
+    indices: list[int]
+    texts: list[str]
+    target_tokens: list[int]
+
+
+class LoadedModel:
+    """A tokenizer and model on a device, ready to translate one language pair at a time."""
+
+    def __init__(self, spec: ModelSpec, tokenizer, model, device: torch.device):
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.model = model
+        self.device = device
+        # Language tokens a multilingual model emits first (forced BOS); they are not text.
+        self._lang_ids: set[int] = set()
+        if spec.kind == "m2m100":
+            self._lang_ids = set(tokenizer.lang_code_to_id.values())
+        elif spec.kind == "nllb":
+            codes = [langs.get(c).nllb for c in langs.CODES]
+            self._lang_ids = set(tokenizer.convert_tokens_to_ids(codes))
+
+    # -- per-pair settings --------------------------------------------------------------
+
+    def _prepare(self, texts: Sequence[str], src: str, tgt: str) -> tuple[list[str], dict]:
+        kwargs: dict = {}
+        if self.spec.kind == "marian":
+            if self.spec.target_token:
+                texts = [f"{self.spec.target_token} {t}" for t in texts]
+        elif self.spec.kind == "m2m100":
+            self.tokenizer.src_lang = src
+            kwargs["forced_bos_token_id"] = self.tokenizer.get_lang_id(tgt)
+        else:  # nllb
+            self.tokenizer.src_lang = langs.get(src).nllb
+            kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(langs.get(tgt).nllb)
+        return list(texts), kwargs
+
+    def token_lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    @torch.inference_mode()
+    def translate(
+        self,
+        texts: Sequence[str],
+        src: str,
+        tgt: str,
+        *,
+        beam: int = 4,
+        max_length: int = 256,
+        batch_size: int = 16,
+        min_length: int | None = None,
+    ) -> Iterator[Batch]:
+        """Translate ``texts`` in length-sorted batches, yielding each batch as it finishes.
+
+        Sorting by length (longest first) keeps padding — wasted decoder steps — low; results carry
+        their original positions so the caller can store each one as soon as it exists.
+        """
+        if not texts:
+            return
+        prepared, gen_kwargs = self._prepare(texts, src, tgt)
+        lengths = self.token_lengths(prepared)
+        order = sorted(range(len(prepared)), key=lambda i: -lengths[i])
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), batch_size):
+            indices = order[start : start + batch_size]
+            enc = self.tokenizer(
+                [prepared[i] for i in indices],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=512,
+            ).to(self.device)
+            out = self.model.generate(
+                **enc,
+                num_beams=beam,
+                max_new_tokens=max_length,
+                min_new_tokens=min_length,
+                do_sample=False,
+                **gen_kwargs,
+            )
+            texts_out, counts = [], []
+            for row in out.tolist():
+                ids = [t for t in row if t not in self._lang_ids]
+                counts.append(sum(1 for t in row if t != pad))
+                texts_out.append(clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt))
+            yield Batch(indices, texts_out, counts)
+
+    def release(self) -> None:
+        """Free the model's memory (a job moves on to the next language)."""
+        self.model = None
+        self.tokenizer = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t\n\r]+")
+
+
+def clean_output(text: str, lang: str) -> str:
+    """Detokenise for the script: one space between words, none between Chinese characters."""
+    text = _SPACES.sub(" ", text).strip()
+    if not langs.get(lang).spaced:
+        text = _CJK_SPACE.sub("", text)
+    return text
+
+
+def load(
+    spec: ModelSpec,
+    device: torch.device | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    threads: int | None = None,
+) -> LoadedModel:
+    """Load ``spec`` from its local directory or the Hub cache (downloading only when online)."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    device = device or pick_device()
+    if threads and device.type == "cpu":
+        torch.set_num_threads(threads)
+    source = spec.model
+    local = Path(source).expanduser()
+    if local.exists():
+        if not (local / "config.json").exists():
+            raise LoadError(f"{local}: not a model directory (no config.json)")
+        source = str(local)
+    elif _looks_local(source):
+        raise LoadError(f"model directory {source} does not exist; fix the model map")
+    common = {
+        "cache_dir": str(cache_dir) if cache_dir else None,
+        "local_files_only": offline() or local.exists(),
+        "trust_remote_code": False,
+    }
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **common)
+        model = AutoModelForSeq2SeqLM.from_pretrained(source, use_safetensors=True, **common)
+    except (OSError, ValueError) as exc:
+        if local.exists():
+            raise LoadError(f"{source}: cannot load the model ({_first_line(exc)})") from None
+        raise LoadError(
+            f"model '{source}' is not in the cache and cannot be downloaded"
+            f"{' (HF_HUB_OFFLINE is set)' if offline() else ''}: run 'workbench models pull' on a "
+            f"machine with network, or map the pair to a local directory with --model-map"
+        ) from None
+    model.eval()
+    if device.type == "cuda":
+        model.half()
+    model.to(device)
+    return LoadedModel(spec, tokenizer, model, device)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
