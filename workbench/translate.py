@@ -33,6 +33,7 @@ class Options:
     cache_dir: str | None = None
     force: bool = False
     keep_models: bool = False  # keep every model loaded for the whole job
+    min_length: int | None = None  # fixes the output length together with max_length (benchmarks)
 
 
 @dataclass
@@ -107,13 +108,16 @@ def translate_documents(
     model_map: ModelMap,
     options: Options,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
+    pool: ModelPool | None = None,
 ) -> list[LangStats]:
     """Translate documents into ``targets``; returns per-language statistics.
 
     ``progress(label, total)`` returns a callback advanced by the number of segments finished.
+    A ``pool`` passed in (models already loaded) stays the caller's: it is not released here.
     """
     documents = [store.document(d) for d in doc_ids]
-    pool = ModelPool(options)
+    own_pool = pool is None
+    pool = pool or ModelPool(options)
     results: list[LangStats] = []
     # "--to all" names the source language too: only targets some document is not already in
     targets = [t for t in targets if any(d.lang != t for d in documents)]
@@ -137,7 +141,8 @@ def translate_documents(
             stats.seconds = time.perf_counter() - started
             log.info("%s: %s", tgt, stats)
     finally:
-        pool.release()
+        if own_pool:
+            pool.release()
     return results
 
 
@@ -176,6 +181,7 @@ def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats,
             beam=options.beam,
             max_length=options.max_length,
             batch_size=options.batch_size,
+            min_length=options.min_length,
         ):
             for j, text in zip(batch.indices, batch.texts, strict=True):
                 pivot[missing[j]] = text
@@ -191,6 +197,7 @@ def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats,
             beam=options.beam,
             max_length=options.max_length,
             batch_size=options.batch_size,
+            min_length=options.min_length,
         ):
             for i, text, tokens in zip(batch.indices, batch.texts, batch.target_tokens, strict=True):
                 segment = todo[i]
