@@ -160,11 +160,13 @@ def load(
     threads: int | None = None,
 ) -> LoadedModel:
     """Load ``spec`` from its local directory or the Hub cache (downloading only when online)."""
+    from huggingface_hub.utils import logging as hub_logging
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    hub_logging.set_verbosity_error()  # retries while offline are reported once, by LoadError
     device = device or pick_device()
     if threads and device.type == "cpu":
         torch.set_num_threads(threads)
