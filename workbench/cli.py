@@ -40,7 +40,7 @@ def _lang(value: str) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    document = ingest.load(args.file, args.lang)
+    document = ingest.load(args.file, args.lang)  # read fully before the store is opened
     with Store(args.store) as store:
         existing = store.find_document(document.sha256, document.lang)
         if existing is not None:
@@ -109,9 +109,7 @@ def _documents(store: Store, refs: list[str], lang: str | None) -> list[int]:
     for ref in refs:
         path = Path(ref)
         if path.is_file() or path.suffix.lower() in ingest.SUPPORTED:
-            document = ingest.load(path, lang)
-            existing = store.find_document(document.sha256, document.lang)
-            ids.append(existing if existing is not None else store.add_document(document))
+            ids.append(ingest.ingest_file(store, path, lang)[0].id)
         else:
             ids.append(store.resolve_document(ref))
     return ids
@@ -123,7 +121,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .translate import Options, translate_documents
+    from .translate import Options, check_routes, translate_documents
 
     targets = langs.parse_list(args.to)
     if not targets:
@@ -157,11 +155,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     with Store(args.store) as store:
         doc_ids = _documents(store, args.inputs, args.lang)
-        for doc_id in doc_ids:  # a pair without any model fails now, before any work
-            for tgt in targets:
-                source = store.document(doc_id).lang
-                if source != tgt:
-                    model_map.route(source, tgt)
+        check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
         try:
             stats = translate_documents(store, doc_ids, targets, model_map, options, progress)
         finally:

@@ -12,10 +12,14 @@ import unicodedata
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import langs
 from .model import Document, Paragraph
 from .segment import segment_document
+
+if TYPE_CHECKING:
+    from .store import Store
 
 SUPPORTED = (".txt", ".md", ".docx")
 MAX_BYTES = 20 * 1024 * 1024  # a long UN report is ~1 MB of text; 100,000 segments fit
@@ -375,3 +379,18 @@ def load(path: str | Path, lang: str | None = None, exceptions: str | Path | Non
         origin=path,
         exceptions=exceptions,
     )
+
+
+def ingest_file(store: Store, path: str | Path, lang: str | None = None) -> tuple[Document, bool]:
+    """Read, segment and store a file unless the same text in the same language is stored already.
+
+    Returns the document (with its id) and whether it was newly stored. The file is read and
+    checked completely before the store is touched, so bad input never leaves a partial write.
+    """
+    document = load(path, lang)
+    existing = store.find_document(document.sha256, document.lang)
+    if existing is not None:
+        document.id = existing
+        return document, False
+    store.add_document(document)
+    return document, True

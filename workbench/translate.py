@@ -101,6 +101,15 @@ def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[
     return todo
 
 
+def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map: ModelMap) -> None:
+    """Raise :class:`~workbench.mt.registry.ModelMapError` now for any pair the map cannot serve."""
+    sources = {store.document(d).lang for d in doc_ids}
+    for src in sources:
+        for tgt in targets:
+            if src != tgt:
+                model_map.route(src, tgt)
+
+
 def translate_documents(
     store: Store,
     doc_ids: list[int],
