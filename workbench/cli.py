@@ -42,13 +42,12 @@ def _lang(value: str) -> str:
 def cmd_ingest(args: argparse.Namespace) -> int:
     document = ingest.load(args.file, args.lang)  # read fully before the store is opened
     with Store(args.store) as store:
-        existing = store.find_document(document.sha256, document.lang)
-        if existing is not None:
-            print(f"{existing}\talready stored\t{document.name}\t{document.lang}")
-            return EXIT_OK
-        doc_id = store.add_document(document)
+        created = ingest.store_document(store, document)
+    if not created:
+        print(f"{document.id}\talready stored\t{document.name}\t{document.lang}")
+        return EXIT_OK
     print(
-        f"{doc_id}\t{document.name}\t{document.lang}\t{len(document.paragraphs)} paragraphs"
+        f"{document.id}\t{document.name}\t{document.lang}\t{len(document.paragraphs)} paragraphs"
         f"\t{len(document.segments)} segments"
     )
     return EXIT_OK
@@ -109,7 +108,7 @@ def _documents(store: Store, refs: list[str], lang: str | None) -> list[int]:
     for ref in refs:
         path = Path(ref)
         if path.is_file() or path.suffix.lower() in ingest.SUPPORTED:
-            ids.append(ingest.ingest_file(store, path, lang)[0].id)
+            ids.append(ingest.ingest_file(store, path, lang).id)
         else:
             ids.append(store.resolve_document(ref))
     return ids

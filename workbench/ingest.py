@@ -381,16 +381,25 @@ def load(path: str | Path, lang: str | None = None, exceptions: str | Path | Non
     )
 
 
-def ingest_file(store: Store, path: str | Path, lang: str | None = None) -> tuple[Document, bool]:
-    """Read, segment and store a file unless the same text in the same language is stored already.
+def store_document(store: Store, document: Document) -> bool:
+    """Store a read document unless the same text in the same language is there already.
 
-    Returns the document (with its id) and whether it was newly stored. The file is read and
-    checked completely before the store is touched, so bad input never leaves a partial write.
+    Sets ``document.id`` either way and returns whether it was newly stored.
     """
-    document = load(path, lang)
     existing = store.find_document(document.sha256, document.lang)
     if existing is not None:
         document.id = existing
-        return document, False
+        return False
     store.add_document(document)
-    return document, True
+    return True
+
+
+def ingest_file(store: Store, path: str | Path, lang: str | None = None) -> Document:
+    """Read, segment and store a file (see :func:`store_document`); returns it with its id.
+
+    The file is read and checked completely before the store is touched, so bad input never leaves
+    a partial write.
+    """
+    document = load(path, lang)
+    store_document(store, document)
+    return document

@@ -37,16 +37,16 @@ class RulesError(ValueError):
 
 
 @dataclass(frozen=True)
-class Exception_:
+class Abbreviation:
     """One abbreviation after which a sentence never ends (optionally only before ``after``)."""
 
     abbreviation: str
     after: str = ""
 
 
-def read_exceptions(path: Path) -> list[Exception_]:
+def read_exceptions(path: Path) -> list[Abbreviation]:
     """Parse an exceptions file: ``abbr`` or ``abbr<TAB>regex-of-what-follows``; ``#`` comments."""
-    entries: list[Exception_] = []
+    entries: list[Abbreviation] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -64,11 +64,11 @@ def read_exceptions(path: Path) -> list[Exception_]:
                 regex.compile(after)
             except regex.error as exc:
                 raise RulesError(f"{path}:{number}: bad regular expression '{after}' ({exc})") from None
-        entries.append(Exception_(abbr, after))
+        entries.append(Abbreviation(abbr, after))
     return entries
 
 
-def _exception_rule(lang: str, entries: list[Exception_]) -> LanguageRule:
+def _exception_rule(lang: str, entries: list[Abbreviation]) -> LanguageRule:
     rule = LanguageRule(f"exceptions-{lang}")
     for entry in entries:
         # Abbreviations are words: not preceded by a letter, so "No." does not fire inside "Geno.".

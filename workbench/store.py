@@ -207,6 +207,13 @@ class Store:
             raise NotFoundError(f"{self.path}: several documents are named '{ref}' (ids {ids})")
         raise NotFoundError(f"{self.path}: no document '{ref}'")
 
+    def document_lang(self, doc_id: int) -> str:
+        """The language of a stored document (without loading its segments)."""
+        row = self.db.execute("SELECT lang FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no document {doc_id}")
+        return row["lang"]
+
     def document(self, ref: str | int) -> Document:
         """Load a whole document with its paragraphs and segments."""
         doc_id = self.resolve_document(ref)

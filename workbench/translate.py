@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .model import Origin, Segment, Status
 from .mt.engine import LoadedModel, load, pick_device
-from .mt.registry import ModelMap, ModelSpec, Step
+from .mt.registry import LoadError, ModelMap, ModelSpec, Step
 from .store import Store
 
 log = logging.getLogger("workbench.translate")
@@ -35,6 +35,15 @@ class Options:
     keep_models: bool = False  # keep every model loaded for the whole job
     min_length: int | None = None  # fixes the output length together with max_length (benchmarks)
 
+    def decoding(self) -> dict:
+        """The arguments of :meth:`~workbench.mt.engine.LoadedModel.translate` these options set."""
+        return {
+            "beam": self.beam,
+            "max_length": self.max_length,
+            "batch_size": self.batch_size,
+            "min_length": self.min_length,
+        }
+
 
 @dataclass
 class LangStats:
@@ -49,7 +58,6 @@ class LangStats:
     seconds: float = 0.0
     target_tokens: int = 0
     first_segment_s: float | None = None
-    errors: list[str] = field(default_factory=list)
 
     @property
     def tokens_per_s(self) -> float:
@@ -103,7 +111,7 @@ def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[
 
 def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map: ModelMap) -> None:
     """Raise :class:`~workbench.mt.registry.ModelMapError` now for any pair the map cannot serve."""
-    sources = {store.document(d).lang for d in doc_ids}
+    sources = {store.document_lang(d) for d in doc_ids}
     for src in sources:
         for tgt in targets:
             if src != tgt:
@@ -178,40 +186,24 @@ def _from_tm(store, todo, src, tgt, stats, started, advance) -> list[Segment]:
 
 
 def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats, started, advance):
-    texts = [s.text for s in todo]
-    for step in steps[:-1]:  # pivot: translate into the pivot language in memory first
-        pivot = _pivot_from_store(store, todo, step.tgt)
-        missing = [i for i, t in enumerate(pivot) if t is None]
-        model = pool.get(step.spec)
-        for batch in model.translate(
-            [texts[i] for i in missing],
-            step.src,
-            step.tgt,
-            beam=options.beam,
-            max_length=options.max_length,
-            batch_size=options.batch_size,
-            min_length=options.min_length,
-        ):
-            for j, text in zip(batch.indices, batch.texts, strict=True):
-                pivot[missing[j]] = text
-        texts = [t or "" for t in pivot]
-    last = steps[-1]
-    model = pool.get(last.spec)
     engine = " → ".join(s.spec.model for s in steps)
     try:
-        for batch in model.translate(
-            texts,
-            last.src,
-            last.tgt,
-            beam=options.beam,
-            max_length=options.max_length,
-            batch_size=options.batch_size,
-            min_length=options.min_length,
-        ):
+        texts = [s.text for s in todo]
+        for step in steps[:-1]:  # pivot: translate into the pivot language in memory first
+            pivot = _pivot_from_store(store, todo, step.tgt)
+            missing = [i for i, t in enumerate(pivot) if t is None]
+            model = pool.get(step.spec)
+            pending = [texts[i] for i in missing]
+            for batch in model.translate(pending, step.src, step.tgt, **options.decoding()):
+                for j, text in zip(batch.indices, batch.texts, strict=True):
+                    pivot[missing[j]] = text
+            texts = [t or "" for t in pivot]
+        last = steps[-1]
+        model = pool.get(last.spec)
+        for batch in model.translate(texts, last.src, last.tgt, **options.decoding()):
             for i, text, tokens in zip(batch.indices, batch.texts, batch.target_tokens, strict=True):
-                segment = todo[i]
                 store.put_translation(
-                    segment.id,
+                    todo[i].id,
                     tgt,
                     text,
                     origin=Origin.MT,
@@ -224,10 +216,11 @@ def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats,
                 _mark_first(stats, started)
             if advance:
                 advance(len(batch.indices))
+    except LoadError:  # bad setup, not a failed segment: the job stops with its message
+        raise
     except RuntimeError as exc:  # e.g. out of memory: the segments not stored stay to do
-        message = f"{last.src}→{tgt} with {last.spec.model}: {exc}".splitlines()[0]
-        log.error(message)
-        stats.errors.append(message)
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.error("%s→%s with %s: %s", steps[0].src, tgt, engine, reason)
         stats.failed += sum(1 for s in todo if store.translation(s.id, tgt) is None)
 
 

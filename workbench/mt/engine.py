@@ -80,9 +80,6 @@ class LoadedModel:
             kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(langs.get(tgt).nllb)
         return list(texts), kwargs
 
-    def token_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
-
     @torch.inference_mode()
     def translate(
         self,
@@ -103,18 +100,14 @@ class LoadedModel:
         if not texts:
             return
         prepared, gen_kwargs = self._prepare(texts, src, tgt)
-        lengths = self.token_lengths(prepared)
-        order = sorted(range(len(prepared)), key=lambda i: -lengths[i])
+        encoded = self.tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
+        order = sorted(range(len(prepared)), key=lambda i: -len(encoded[i]))
         pad = self.tokenizer.pad_token_id
         for start in range(0, len(order), batch_size):
             indices = order[start : start + batch_size]
-            enc = self.tokenizer(
-                [prepared[i] for i in indices],
-                return_tensors="pt",
-                padding=True,
-                truncation=True,
-                max_length=512,
-            ).to(self.device)
+            enc = self.tokenizer.pad({"input_ids": [encoded[i] for i in indices]}, return_tensors="pt").to(
+                self.device
+            )
             out = self.model.generate(
                 **enc,
                 num_beams=beam,

@@ -39,6 +39,20 @@ def _pieces(model: bytes) -> list[str]:
     return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
 
 
+def _dimensions(d_model: int, layers: int, heads: int, ffn: int) -> dict[str, int]:
+    """The size arguments Marian and M2M100 configs share."""
+    return {
+        "d_model": d_model,
+        "encoder_layers": layers,
+        "decoder_layers": layers,
+        "encoder_attention_heads": heads,
+        "decoder_attention_heads": heads,
+        "encoder_ffn_dim": ffn,
+        "decoder_ffn_dim": ffn,
+        "max_position_embeddings": 512,
+    }
+
+
 def build_marian(
     folder: str | Path,
     sentences: Iterable[str],
@@ -81,14 +95,7 @@ def build_marian(
     pad = vocab["<pad>"]
     config = MarianConfig(
         vocab_size=len(vocab),
-        d_model=d_model,
-        encoder_layers=layers,
-        decoder_layers=layers,
-        encoder_attention_heads=heads,
-        decoder_attention_heads=heads,
-        encoder_ffn_dim=ffn,
-        decoder_ffn_dim=ffn,
-        max_position_embeddings=512,
+        **_dimensions(d_model, layers, heads, ffn),
         pad_token_id=pad,
         eos_token_id=0,
         decoder_start_token_id=pad,
@@ -129,14 +136,7 @@ def build_m2m100(
     size = max(tokenizer.lang_code_to_id.values()) + 1 + 8
     config = M2M100Config(
         vocab_size=size,
-        d_model=d_model,
-        encoder_layers=layers,
-        decoder_layers=layers,
-        encoder_attention_heads=heads,
-        decoder_attention_heads=heads,
-        encoder_ffn_dim=ffn,
-        decoder_ffn_dim=ffn,
-        max_position_embeddings=512,
+        **_dimensions(d_model, layers, heads, ffn),
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=2,
