@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from . import __version__, ingest, langs
+from .evaluate import EvaluationError
+from .glossary import GlossaryError
 from .mt.registry import LoadError, ModelMapError
 from .segment import RulesError
 from .store import DEFAULT_PATH, Store, StoreError
@@ -25,7 +27,11 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     RulesError,
     ModelMapError,
     LoadError,
+    GlossaryError,
+    EvaluationError,
 )
+
+MARKS = {"present": "✓", "forced": "⚠", "missing": "✗", "suggested": "?", "forbidden": "✗"}
 
 
 class CliError(Exception):
@@ -74,8 +80,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     with Store(args.store) as store:
         document = store.document(args.doc)
         by_segment: dict[int, list] = {}
+        flags: dict[tuple[int, str], list] = {}
         for t in store.translations(document.id, args.lang):  # type: ignore[arg-type]
             by_segment.setdefault(t.segment_id, []).append(t)
+            flags[(t.segment_id, t.lang)] = store.flags(t.id)  # type: ignore[arg-type]
     print(
         f"document {document.id}: {document.name} ({document.lang}), "
         f"{len(document.paragraphs)} paragraphs, {len(document.segments)} segments"
@@ -84,6 +92,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"[{segment.index}] ¶{segment.paragraph} {segment.text}")
         for t in by_segment.get(segment.id, []):  # type: ignore[arg-type]
             print(f"    {t.lang} [{t.status.value}, {t.origin.value}, v{t.version}] {t.text}")
+            for flag in flags[(t.segment_id, t.lang)]:
+                if flag.severity != "info":
+                    print(f"        {MARKS.get(flag.mark or '', '!')} {flag.code}: {flag.message}")
     return EXIT_OK
 
 
@@ -114,6 +125,18 @@ def _documents(store: Store, refs: list[str], lang: str | None) -> list[int]:
     return ids
 
 
+def _terminology(args: argparse.Namespace):
+    """The glossaries the command line names (plus the shipped ones unless --no-default-glossaries)."""
+    from .glossary import Policy, load_all
+    from .termmatch import Terminology
+
+    try:
+        policy = Policy.named(args.enforce)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return Terminology(load_all(args.glossary, defaults=not args.no_default_glossaries), policy)
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     import logging
     import time
@@ -126,6 +149,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if not targets:
         raise CliError("--to names no language")
     model_map = _model_map(args)
+    terminology = _terminology(args)
     options = Options(
         beam=args.beam,
         batch_size=args.batch_size,
@@ -156,7 +180,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
         doc_ids = _documents(store, args.inputs, args.lang)
         check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
         try:
-            stats = translate_documents(store, doc_ids, targets, model_map, options, progress)
+            stats = translate_documents(
+                store, doc_ids, targets, model_map, options, progress, terminology=terminology
+            )
         finally:
             for bar in bars:
                 bar.close()
@@ -211,6 +237,108 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _forced(store: Store, translation_id: int) -> set[str]:
+    return {f.concept for f in store.flags(translation_id) if f.mark == "forced" and f.concept}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check
+    from .translate import refresh_consistency
+
+    terminology = _terminology(args)
+    with Store(args.store) as store:
+        document = store.document(args.doc)
+        targets = [args.lang] if args.lang else sorted({t.lang for t in store.translations(document.id)})  # type: ignore[arg-type]
+        counts: dict[str, int] = {}
+        for lang in targets:
+            current = {t.segment_id: t for t in store.translations(document.id, lang)}  # type: ignore[arg-type]
+            store.set_flags_many(
+                {  # a term the decoder forced stays marked as forced: the text has not changed
+                    t.id: check(s.text, t.text, document.lang, lang, terminology, _forced(store, t.id))  # type: ignore[misc]
+                    for s in document.segments
+                    if (t := current.get(s.id))  # type: ignore[arg-type]
+                }
+            )
+            refresh_consistency(store, document.id, lang)  # type: ignore[arg-type]
+            for flags in store.document_flags(document.id, lang).values():  # type: ignore[arg-type]
+                for flag in flags:
+                    key = f"{lang} {flag.code} {flag.mark or flag.severity}"
+                    counts[key] = counts.get(key, 0) + 1
+    for key in sorted(counts):
+        print(f"{key}\t{counts[key]}")
+    return EXIT_OK
+
+
+def cmd_glossary_list(args: argparse.Namespace) -> int:
+    terminology = _terminology(args)
+    for glossary in terminology.glossaries:
+        print(f"# {glossary.name}: {len(glossary.concepts)} concepts ({glossary.path})")
+        for concept in glossary.concepts:
+            cells = []
+            for lang in langs.CODES:
+                entry = concept.entries.get(lang)
+                if entry:
+                    rule = "enforced" if terminology.policy.enforced(entry) else "suggested"
+                    cells.append(f"{lang}:{(entry.full or entry.abbr)[0]} [{entry.confidence}, {rule}]")
+            print(f"{concept.id}\t" + "\t".join(cells))
+    return EXIT_OK
+
+
+def cmd_glossary_match(args: argparse.Namespace) -> int:
+    terminology = _terminology(args)
+    text = args.text if args.text != "-" else sys.stdin.read()
+    lang = args.lang or ingest.detect_language(text)
+    if lang is None:
+        raise CliError("cannot tell the language of the text; give --lang")
+    targets = langs.parse_list(args.to, exclude=lang) if args.to else []
+    for match in terminology.find(text, lang):
+        print(f"{match.start}-{match.end}\t{match.kind}\t{match.concept.id}\t{match.text}")
+        for tgt in targets:
+            for e in terminology.expectations(match.text, lang, tgt)[:1]:
+                print(f"\t{tgt}\t{'enforced' if e.enforced else 'suggested'}\t{' | '.join(e.forms[:4])}")
+    return EXIT_OK
+
+
+def cmd_glossary_build_un(args: argparse.Namespace) -> int:
+    from . import tbx
+    from .glossary import build_un
+
+    glossary = build_un(args.table, args.variants)
+    tbx.write([glossary], args.out)
+    print(f"{args.out}: {len(glossary.concepts)} concepts")
+    return EXIT_OK
+
+
+def cmd_glossary_export(args: argparse.Namespace) -> int:
+    from . import tbx
+
+    terminology = _terminology(args)
+    tbx.write(terminology.glossaries, args.out)
+    print(f"{args.out}: {sum(len(g.concepts) for g in terminology.glossaries)} concepts")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import EvaluationError, evaluate, read_lines
+
+    sources = read_lines(args.src) if args.src else None
+    if sources is not None and not args.src_lang:
+        raise EvaluationError("--src needs --src-lang")
+    scores = evaluate(
+        read_lines(args.ref), read_lines(args.hyp), args.lang, _terminology(args), sources, args.src_lang
+    )
+    print(f"BLEU\t{scores.bleu:.2f}\t{scores.bleu_signature}")
+    print(f"chrF2\t{scores.chrf:.2f}")
+    print(f"TER\t{scores.ter:.2f}")
+    if scores.terms:
+        print(f"terms\t{scores.terms}")
+        print(f"term exact-match accuracy\t{scores.term_exact:.4f}")
+        print(f"term accuracy (inflected forms)\t{scores.term_lenient:.4f}")
+    else:
+        print("terms\t0 (no glossary term in the segments)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="UN translation and alignment workbench")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -247,6 +375,20 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--cache-dir", help="Hugging Face cache folder (default: HF_HOME's)")
 
+    def with_glossaries(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--glossary", action="append", type=Path, default=[], help="a TBX/CSV/TSV glossary (repeatable)"
+        )
+        p.add_argument(
+            "--no-default-glossaries", action="store_true", help="do not load the shipped glossaries/*.tbx"
+        )
+        p.add_argument(
+            "--enforce",
+            default="verified",
+            choices=("verified", "high", "all", "none"),
+            help="which ratings MT must follow (verified: reviewed, high, medium, unrated)",
+        )
+
     p = sub.add_parser("translate", help="translate speeches into other UN languages (a resumable job)")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DOC", help="files to ingest, or stored documents")
     p.add_argument("--to", required=True, help="target languages: fr,es,ru,zh,ar or all")
@@ -263,8 +405,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-models", action="store_true", help="keep every model loaded for the job")
     p.add_argument("--log", type=Path, help="log file (default: logs/ beside the store)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    with_glossaries(p)
     with_store(p)
     p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser("check", help="re-run the QA checks on a document's translations and count flags")
+    p.add_argument("doc", help="document id or name")
+    p.add_argument("--lang", type=_lang, help="only this target language")
+    with_glossaries(p)
+    with_store(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("evaluate", help="BLEU, chrF, TER (sacrebleu) and term accuracy of a translation")
+    p.add_argument("--ref", required=True, type=Path, help="reference translation, one segment per line")
+    p.add_argument("--hyp", required=True, type=Path, help="translation to score, line-aligned")
+    p.add_argument("--lang", required=True, type=_lang, help="language of REF and HYP")
+    p.add_argument("--src", type=Path, help="source, line-aligned: terms are then those it calls for")
+    p.add_argument("--src-lang", type=_lang, help="language of --src")
+    with_glossaries(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    glossary = sub.add_parser("glossary", help="glossaries: list, match text, build and export TBX")
+    gsub = glossary.add_subparsers(dest="glossary_command", required=True, parser_class=_Parser)
+    p = gsub.add_parser("list", help="every concept, its main term per language and whether it is enforced")
+    with_glossaries(p)
+    p.set_defaults(func=cmd_glossary_list)
+    p = gsub.add_parser("match", help="show the glossary terms found in TEXT and what they ask of --to")
+    p.add_argument("text", help="text to search ('-': standard input)")
+    p.add_argument("--lang", type=_lang, help="language of the text (default: detected)")
+    p.add_argument("--to", help="target languages to show the required forms for")
+    with_glossaries(p)
+    p.set_defaults(func=cmd_glossary_match)
+    p = gsub.add_parser("build-un", help="build the shipped TBX from un_terms.tsv and its variants file")
+    p.add_argument("table", type=Path, help="../shared/terms/un_terms.tsv")
+    p.add_argument("--variants", type=Path, help="glossaries/sources/un_terms.variants.tsv")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_glossary_build_un)
+    p = gsub.add_parser("export", help="write the active glossaries as one TBX file")
+    p.add_argument("--out", type=Path, required=True)
+    with_glossaries(p)
+    p.set_defaults(func=cmd_glossary_export)
 
     models = sub.add_parser("models", help="the model map: list, or download ahead of time")
     msub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)

@@ -103,3 +103,14 @@ class HistoryEntry:
     who: str | None
     at: str
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding of the QA checks on a translation (stored with it, shown to reviewers)."""
+
+    code: str  # term, forbidden, numbers, untranslated, empty, punctuation, length, inconsistent
+    severity: str  # error, warning or info
+    message: str
+    concept: str | None = None  # glossary concept id, for term flags
+    mark: str | None = None  # present, forced, missing, suggested, forbidden

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .model import Document, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
+from .model import Document, Flag, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
 
 DEFAULT_PATH = Path("aligned") / "workbench.db"
 
@@ -80,6 +80,18 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     CREATE INDEX history_translation ON history(translation_id);
+    """,
+    """
+    CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        translation_id INTEGER NOT NULL REFERENCES translations(id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+        message TEXT NOT NULL,
+        concept TEXT,
+        mark TEXT
+    );
+    CREATE INDEX flags_translation ON flags(translation_id);
     """,
 ]
 
@@ -272,6 +284,17 @@ class Store:
         ).fetchone()
         return _translation(row) if row else None
 
+    def segment_source(self, segment_id: int) -> tuple[str, str, int]:
+        """(source text, source language, document id) of a segment."""
+        row = self.db.execute(
+            "SELECT s.text, d.lang, d.id FROM segments s JOIN documents d ON d.id = s.document_id"
+            " WHERE s.id = ?",
+            (segment_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{self.path}: no segment {segment_id}")
+        return row[0], row[1], row[2]
+
     def history(self, translation_id: int) -> list[HistoryEntry]:
         return [
             HistoryEntry(
@@ -302,13 +325,15 @@ class Store:
         who: str | None = None,
         expected_version: int | None = None,
         replace: bool = True,
+        flags: list[Flag] | None = None,
     ) -> Translation:
         """Write one translation in its own transaction, with a history record.
 
         ``expected_version`` makes the write conditional: if the stored version differs (someone
         saved in between), nothing is written and :class:`ConflictError` carries the current
         translation. ``replace=False`` keeps an existing translation (a resumed job never
-        overwrites work already done).
+        overwrites work already done). ``flags`` (the QA checks of ``text``) replace the stored
+        ones in the same transaction, so a text is never stored with the flags of another.
         """
         with self.transaction() as db:
             row = db.execute(
@@ -353,10 +378,52 @@ class Store:
             out = db.execute(
                 "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
             ).fetchone()
+            if flags is not None:
+                _write_flags(db, out["id"], flags)
         return _translation(out)
+
+    def flags(self, translation_id: int) -> list[Flag]:
+        rows = self.db.execute("SELECT * FROM flags WHERE translation_id = ? ORDER BY id", (translation_id,))
+        return [Flag(r["code"], r["severity"], r["message"], r["concept"], r["mark"]) for r in rows]
+
+    def document_flags(self, doc_id: int, lang: str) -> dict[int, list[Flag]]:
+        """Flags of every translation of a document into ``lang``, by segment id."""
+        out: dict[int, list[Flag]] = {}
+        for r in self.db.execute(
+            "SELECT t.segment_id, f.* FROM flags f JOIN translations t ON t.id = f.translation_id"
+            " JOIN segments s ON s.id = t.segment_id WHERE s.document_id = ? AND t.lang = ? ORDER BY f.id",
+            (doc_id, lang),
+        ):
+            out.setdefault(r["segment_id"], []).append(
+                Flag(r["code"], r["severity"], r["message"], r["concept"], r["mark"])
+            )
+        return out
+
+    def set_flags_many(self, flags: dict[int, list[Flag]], codes: tuple[str, ...] | None = None) -> None:
+        """Replace the flags of several translations (only those with ``codes`` when given), atomically."""
+        with self.transaction() as db:
+            for translation_id, items in flags.items():
+                _write_flags(db, translation_id, items, codes)
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _write_flags(
+    db: sqlite3.Connection, translation_id: int, flags: list[Flag], codes: tuple[str, ...] | None = None
+) -> None:
+    if codes is None:
+        db.execute("DELETE FROM flags WHERE translation_id = ?", (translation_id,))
+    else:
+        marks = ",".join("?" * len(codes))
+        db.execute(
+            f"DELETE FROM flags WHERE translation_id = ? AND code IN ({marks})", (translation_id, *codes)
+        )
+    db.executemany(
+        "INSERT INTO flags (translation_id, code, severity, message, concept, mark)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(translation_id, f.code, f.severity, f.message, f.concept, f.mark) for f in flags],
+    )
 
 
 def _segment(row: sqlite3.Row, paragraphs: dict[int, Paragraph]) -> Segment:

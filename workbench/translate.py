@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import checks
 from .model import Origin, Segment, Status
 from .mt.engine import LoadedModel, load, pick_device
 from .mt.registry import LoadError, ModelMap, ModelSpec, Step
 from .store import Store
+from .termmatch import Terminology
 
 log = logging.getLogger("workbench.translate")
 
@@ -126,11 +128,14 @@ def translate_documents(
     options: Options,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
     pool: ModelPool | None = None,
+    terminology: Terminology | None = None,
 ) -> list[LangStats]:
     """Translate documents into ``targets``; returns per-language statistics.
 
     ``progress(label, total)`` returns a callback advanced by the number of segments finished.
     A ``pool`` passed in (models already loaded) stays the caller's: it is not released here.
+    With ``terminology``, enforced glossary terms are forced into the MT, and every translation is
+    stored with its QA flags (see :mod:`workbench.checks`).
     """
     documents = [store.document(d) for d in doc_ids]
     own_pool = pool is None
@@ -152,9 +157,11 @@ def translate_documents(
                 todo = _todo(store, segments, tgt, options.force)
                 stats.done_before += len(segments) - len(todo)
                 advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
-                todo = _from_tm(store, todo, document.lang, tgt, stats, started, advance)
+                job = _Job(store, document.lang, tgt, terminology, stats, started, advance)
+                todo = _from_tm(job, todo)
                 if todo:
-                    _from_mt(store, pool, steps, todo, tgt, options, stats, started, advance)
+                    _from_mt(job, pool, steps, todo, options)
+                refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
             stats.seconds = time.perf_counter() - started
             log.info("%s: %s", tgt, stats)
     finally:
@@ -163,30 +170,61 @@ def translate_documents(
     return results
 
 
-def _mark_first(stats: LangStats, started: float) -> None:
-    if stats.first_segment_s is None:
-        stats.first_segment_s = time.perf_counter() - started
+@dataclass
+class _Job:
+    """One document into one language: where results go and how they are checked."""
+
+    store: Store
+    src: str
+    tgt: str
+    terminology: Terminology | None
+    stats: LangStats
+    started: float
+    advance: Callable[[int], None] | None
+
+    def save(
+        self, segment: Segment, text: str, origin: Origin, engine: str, replace: bool, forced=()
+    ) -> None:
+        flags = checks.check(segment.text, text, self.src, self.tgt, self.terminology, forced)
+        self.store.put_translation(
+            segment.id,  # type: ignore[arg-type]
+            self.tgt,
+            text,
+            origin=origin,
+            status=Status.TRANSLATED,
+            engine=engine,
+            replace=replace,
+            flags=flags,
+        )
+        if self.stats.first_segment_s is None:
+            self.stats.first_segment_s = time.perf_counter() - self.started
+
+    def constraints(self, segments: list[Segment], lang: str) -> list[list[tuple[str, list[str]]]]:
+        if self.terminology is None:
+            return [[] for _ in segments]
+        return [
+            self.terminology.constraints(self.terminology.expectations(s.text, self.src, lang))
+            for s in segments
+        ]
 
 
-def _from_tm(store, todo, src, tgt, stats, started, advance) -> list[Segment]:
+def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
     rest = []
     for segment in todo:
-        match = tm_lookup(store, segment.id, segment.text, src, tgt)
+        match = tm_lookup(job.store, segment.id, segment.text, job.src, job.tgt)  # type: ignore[arg-type]
         if match is None:
             rest.append(segment)
             continue
-        store.put_translation(
-            segment.id, tgt, match, origin=Origin.TM, status=Status.TRANSLATED, engine="tm", replace=True
-        )
-        stats.from_tm += 1
-        _mark_first(stats, started)
-        if advance:
-            advance(1)
+        job.save(segment, match, Origin.TM, "tm", replace=True)
+        job.stats.from_tm += 1
+        if job.advance:
+            job.advance(1)
     return rest
 
 
-def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats, started, advance):
+def _from_mt(job: _Job, pool: ModelPool, steps: list[Step], todo: list[Segment], options: Options) -> None:
     engine = " → ".join(s.spec.model for s in steps)
+    store, stats = job.store, job.stats
     try:
         texts = [s.text for s in todo]
         for step in steps[:-1]:  # pivot: translate into the pivot language in memory first
@@ -194,34 +232,48 @@ def _from_mt(store, pool, steps: list[Step], todo, tgt, options: Options, stats,
             missing = [i for i, t in enumerate(pivot) if t is None]
             model = pool.get(step.spec)
             pending = [texts[i] for i in missing]
-            for batch in model.translate(pending, step.src, step.tgt, **options.decoding()):
+            terms = job.constraints([todo[i] for i in missing], step.tgt)
+            forms = [[f for _, f in t] for t in terms]
+            for batch in model.translate(
+                pending, step.src, step.tgt, constraints=forms, **options.decoding()
+            ):
                 for j, text in zip(batch.indices, batch.texts, strict=True):
                     pivot[missing[j]] = text
             texts = [t or "" for t in pivot]
         last = steps[-1]
         model = pool.get(last.spec)
-        for batch in model.translate(texts, last.src, last.tgt, **options.decoding()):
-            for i, text, tokens in zip(batch.indices, batch.texts, batch.target_tokens, strict=True):
-                store.put_translation(
-                    todo[i].id,
-                    tgt,
-                    text,
-                    origin=Origin.MT,
-                    status=Status.TRANSLATED,
-                    engine=engine,
-                    replace=options.force,
-                )
+        terms = job.constraints(todo, last.tgt)
+        forms = [[f for _, f in t] for t in terms]
+        for batch in model.translate(texts, last.src, last.tgt, constraints=forms, **options.decoding()):
+            for n, i in enumerate(batch.indices):
+                forced = {terms[i][c][0] for c in batch.forced[n]} if batch.forced else set()
+                for c in batch.dropped[n] if batch.dropped else ():
+                    log.warning(
+                        "%s: the model cannot spell '%s' (%s)", last.spec.model, terms[i][c][1][0], job.tgt
+                    )
+                job.save(todo[i], batch.texts[n], Origin.MT, engine, options.force, forced)
                 stats.from_mt += 1
-                stats.target_tokens += tokens
-                _mark_first(stats, started)
-            if advance:
-                advance(len(batch.indices))
+                stats.target_tokens += batch.target_tokens[n]
+            if job.advance:
+                job.advance(len(batch.indices))
     except LoadError:  # bad setup, not a failed segment: the job stops with its message
         raise
     except RuntimeError as exc:  # e.g. out of memory: the segments not stored stay to do
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        log.error("%s→%s with %s: %s", steps[0].src, tgt, engine, reason)
-        stats.failed += sum(1 for s in todo if store.translation(s.id, tgt) is None)
+        log.error("%s→%s with %s: %s", steps[0].src, job.tgt, engine, reason)
+        stats.failed += sum(1 for s in todo if store.translation(s.id, job.tgt) is None)  # type: ignore[arg-type]
+
+
+def refresh_consistency(store: Store, doc_id: int, lang: str) -> None:
+    """Re-flag, in one transaction, the segments of a document translated inconsistently."""
+    document = store.document(doc_id)
+    current = {t.segment_id: t for t in store.translations(doc_id, lang)}
+    pairs = [(s.id, s.text, current[s.id].text) for s in document.segments if s.id in current]
+    flagged = checks.inconsistent(pairs)  # type: ignore[arg-type]
+    store.set_flags_many(
+        {t.id: [flagged[sid]] if sid in flagged else [] for sid, t in current.items()},  # type: ignore[misc]
+        codes=("inconsistent",),
+    )
 
 
 def _pivot_from_store(store: Store, todo: list[Segment], lang: str) -> list[str | None]:

@@ -11,12 +11,14 @@ import gc
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import torch
 
 from .. import langs
+from .constrained import Report, constrained_beam_search
 from .registry import LoadError, ModelSpec
 
 
@@ -42,11 +44,18 @@ def _looks_local(model: str) -> bool:
 
 @dataclass
 class Batch:
-    """One decoded batch: positions in the input list, the translations, and target token counts."""
+    """One decoded batch: positions in the input list, the translations, and target token counts.
+
+    ``forced[i]`` holds the constraints (indices into that input's list) the decoder had to force
+    against the model's own choice; ``dropped[i]`` those no form of which the target vocabulary can
+    spell exactly, which could not be enforced.
+    """
 
     indices: list[int]
     texts: list[str]
     target_tokens: list[int]
+    forced: list[set[int]] = field(default_factory=list)
+    dropped: list[set[int]] = field(default_factory=list)
 
 
 class LoadedModel:
@@ -74,11 +83,43 @@ class LoadedModel:
                 texts = [f"{self.spec.target_token} {t}" for t in texts]
         elif self.spec.kind == "m2m100":
             self.tokenizer.src_lang = src
+            self.tokenizer.tgt_lang = tgt  # glossary forms are tokenised as target text
             kwargs["forced_bos_token_id"] = self.tokenizer.get_lang_id(tgt)
         else:  # nllb
             self.tokenizer.src_lang = langs.get(src).nllb
+            self.tokenizer.tgt_lang = langs.get(tgt).nllb
             kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(langs.get(tgt).nllb)
         return list(texts), kwargs
+
+    # -- glossary constraints -------------------------------------------------------------
+
+    def term_ids(self, forms: Sequence[str], tgt: str) -> list[list[int]]:
+        """Token ids of each form as it appears mid-sentence in ``tgt``; forms the target vocabulary
+        cannot spell back exactly (unknown characters, normalisation) are left out."""
+        out = []
+        space = self.tokenizer.convert_tokens_to_ids("▁")
+        for form in forms:
+            ids = self.tokenizer(text_target=form, add_special_tokens=False)["input_ids"]
+            if not langs.get(tgt).spaced and len(ids) > 1 and ids[0] == space:
+                ids = ids[1:]  # no word boundary inside Chinese text
+            if not ids or self.tokenizer.unk_token_id in ids:
+                continue
+            spelled = clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt)
+            if spelled == clean_output(form, tgt) and ids not in out:
+                out.append(ids)
+        return out
+
+    @cached_property
+    def glued_tokens(self) -> torch.Tensor:
+        """Vocabulary mask of pieces that continue a word (no ``▁``, starting with a letter or digit)."""
+        size = self.model.config.vocab_size
+        pieces = self.tokenizer.convert_ids_to_tokens(list(range(min(size, len(self.tokenizer)))))
+        mask = torch.zeros(size, dtype=torch.bool)
+        special = set(self.tokenizer.all_special_ids)
+        for i, piece in enumerate(pieces):
+            if piece and i not in special and not piece.startswith("▁") and piece[0].isalnum():
+                mask[i] = True
+        return mask
 
     @torch.inference_mode()
     def translate(
@@ -91,37 +132,80 @@ class LoadedModel:
         max_length: int = 256,
         batch_size: int = 16,
         min_length: int | None = None,
+        constraints: Sequence[Sequence[Sequence[str]]] | None = None,
     ) -> Iterator[Batch]:
         """Translate ``texts`` in length-sorted batches, yielding each batch as it finishes.
 
         Sorting by length (longest first) keeps padding — wasted decoder steps — low; results carry
         their original positions so the caller can store each one as soon as it exists.
+        ``constraints[i]`` lists the terms text ``i`` must contain, each a list of accepted forms;
+        texts with terms go through the constrained search, the others through plain beam search.
         """
         if not texts:
             return
         prepared, gen_kwargs = self._prepare(texts, src, tgt)
         encoded = self.tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
+        token_constraints: list[list[list[list[int]]]] = [[] for _ in texts]
+        kept: list[list[int]] = [[] for _ in texts]  # caller's numbering of each enforceable term
+        dropped: list[set[int]] = [set() for _ in texts]
+        for i, terms in enumerate(constraints or []):
+            for c, forms in enumerate(terms):
+                ids = self.term_ids(forms, tgt)
+                if ids:
+                    token_constraints[i].append(ids)
+                    kept[i].append(c)
+                else:
+                    dropped[i].add(c)
         order = sorted(range(len(prepared)), key=lambda i: -len(encoded[i]))
+        plain = [i for i in order if not token_constraints[i]]
+        constrained = [i for i in order if token_constraints[i]]
+        for group, with_terms in ((constrained, True), (plain, False)):
+            for start in range(0, len(group), batch_size):
+                indices = group[start : start + batch_size]
+                extra: dict = {}
+                report = Report()
+                if with_terms:
+                    extra = {
+                        "custom_generate": constrained_beam_search,
+                        "constraints": [token_constraints[i] for i in indices],
+                        "glued_tokens": self.glued_tokens if langs.get(tgt).spaced else None,
+                        "report": report,
+                    }
+                # room for every term (and a language tag and the end) even if --max-length is short
+                room = max(
+                    (sum(min(map(len, c)) for c in token_constraints[i]) + 3 for i in indices), default=0
+                )
+                batch = self._generate(
+                    [encoded[i] for i in indices],
+                    tgt,
+                    beam,
+                    max(max_length, room),
+                    min_length,
+                    {**gen_kwargs, **extra},
+                )
+                batch.indices = indices
+                batch.dropped = [dropped[i] for i in indices]
+                forced = report.forced or [set() for _ in indices]
+                batch.forced = [{kept[i][c] for c in f} for f, i in zip(forced, indices, strict=True)]
+                yield batch
+
+    def _generate(self, rows, tgt, beam, max_length, min_length, gen_kwargs) -> Batch:
         pad = self.tokenizer.pad_token_id
-        for start in range(0, len(order), batch_size):
-            indices = order[start : start + batch_size]
-            enc = self.tokenizer.pad({"input_ids": [encoded[i] for i in indices]}, return_tensors="pt").to(
-                self.device
-            )
-            out = self.model.generate(
-                **enc,
-                num_beams=beam,
-                max_new_tokens=max_length,
-                min_new_tokens=min_length,
-                do_sample=False,
-                **gen_kwargs,
-            )
-            texts_out, counts = [], []
-            for row in out.tolist():
-                ids = [t for t in row if t not in self._lang_ids]
-                counts.append(sum(1 for t in row if t != pad))
-                texts_out.append(clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt))
-            yield Batch(indices, texts_out, counts)
+        enc = self.tokenizer.pad({"input_ids": rows}, return_tensors="pt").to(self.device)
+        out = self.model.generate(
+            **enc,
+            num_beams=beam,
+            max_new_tokens=max_length,
+            min_new_tokens=min_length,
+            do_sample=False,
+            **gen_kwargs,
+        )
+        texts_out, counts = [], []
+        for row in out.tolist():
+            ids = [t for t in row if t not in self._lang_ids]
+            counts.append(sum(1 for t in row if t != pad))
+            texts_out.append(clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt))
+        return Batch([], texts_out, counts)
 
     def release(self) -> None:
         """Free the model's memory (a job moves on to the next language)."""

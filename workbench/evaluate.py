@@ -1,0 +1,101 @@
+"""Scoring translations: BLEU, chrF and TER exactly as sacrebleu computes them, and terminology.
+
+Term accuracy follows the WMT21 terminology task: of the glossary terms a segment calls for, the
+share the hypothesis renders. *Exact* counts an accepted form written as such; *lenient* also counts
+inflected and clitic forms (the lemma fallback: Russian cases, Arabic proclitics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+import sacrebleu
+
+from .termmatch import Terminology, pattern
+
+
+@dataclass
+class Scores:
+    bleu: float
+    chrf: float
+    ter: float
+    bleu_signature: str
+    terms: int = 0
+    exact: int = 0
+    lenient: int = 0
+
+    @property
+    def term_exact(self) -> float | None:
+        return self.exact / self.terms if self.terms else None
+
+    @property
+    def term_lenient(self) -> float | None:
+        return self.lenient / self.terms if self.terms else None
+
+
+class EvaluationError(ValueError):
+    """Input files that cannot be scored together (the message names them)."""
+
+
+def read_lines(path: str | Path) -> list[str]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvaluationError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+    return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+
+
+def evaluate(
+    refs: list[str],
+    hyps: list[str],
+    lang: str,
+    terminology: Terminology | None = None,
+    sources: list[str] | None = None,
+    src_lang: str | None = None,
+) -> Scores:
+    """Score ``hyps`` against ``refs`` (one segment per item) in target language ``lang``.
+
+    Terms come from the source segments when given (what the glossary asked for), else from the
+    reference (what the human translator used).
+    """
+    if len(refs) != len(hyps):
+        raise EvaluationError(f"{len(refs)} reference lines but {len(hyps)} hypothesis lines")
+    if sources is not None and len(sources) != len(hyps):
+        raise EvaluationError(f"{len(sources)} source lines but {len(hyps)} hypothesis lines")
+    bleu = sacrebleu.metrics.BLEU(trg_lang=lang)
+    chrf = sacrebleu.metrics.CHRF()
+    ter = sacrebleu.metrics.TER()
+    scores = Scores(
+        bleu=bleu.corpus_score(hyps, [refs]).score,
+        chrf=chrf.corpus_score(hyps, [refs]).score,
+        ter=ter.corpus_score(hyps, [refs]).score,
+        bleu_signature=str(bleu.get_signature()),
+    )
+    if terminology is not None:
+        _term_accuracy(scores, refs, hyps, lang, terminology, sources, src_lang)
+    return scores
+
+
+def _term_accuracy(scores, refs, hyps, lang, terminology, sources, src_lang) -> None:
+    for n, hyp in enumerate(hyps):
+        if sources is not None and src_lang:
+            wanted = {}
+            for e in terminology.expectations(sources[n], src_lang, lang):
+                wanted.setdefault(e.concept_id, e)
+            for e in wanted.values():
+                scores.terms += 1
+                scores.exact += any(regex.search(pattern(f, lang), hyp) for f in e.forms)
+                scores.lenient += terminology.present(e, hyp)
+        else:
+            seen = set()
+            for match in terminology.find(refs[n], lang):
+                if match.concept.id in seen:
+                    continue
+                seen.add(match.concept.id)
+                scores.terms += 1
+                exact = regex.escape(match.text)
+                scores.exact += bool(regex.search(exact, hyp))
+                scores.lenient += terminology.has_concept(match.concept, lang, hyp)

@@ -1,0 +1,312 @@
+"""Glossaries: concepts with their official rendering in each language, and the enforcement policy.
+
+A concept (UNOCT) has, per language, a full name, abbreviations, accepted variants (inflected
+Russian cases, alternative official spellings) and forbidden renderings, plus how sure we are of
+that language's rendering. The policy decides from that rating whether MT must produce the term
+(enforced) or only gets it suggested: a wrong term forced into every translation is worse than a
+missing one. Files are TBX (:mod:`workbench.tbx`) or CSV/TSV with one column per language.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from . import langs
+
+TERM_KINDS = ("full", "abbr", "combined", "variant", "forbidden")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT / "glossaries"
+
+
+class Confidence(StrEnum):
+    """How the rendering in one language was confirmed (see ``../shared/terms/README.md``)."""
+
+    REVIEWED = "reviewed"  # confirmed by a reviewer of this organisation
+    HIGH = "high"  # seen on an official UN page in that language
+    MEDIUM = "medium"  # seen on a reliable non-UN page
+    LOW = "low"  # not confirmed by any page
+    UNRATED = "unrated"  # the file says nothing: a user's own glossary
+
+
+class GlossaryError(ValueError):
+    """A glossary file that cannot be used, with the file, line and problem."""
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None):
+        self.path, self.problem, self.line = str(path), problem, line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    kind: str = "full"  # one of TERM_KINDS
+
+
+@dataclass
+class LangEntry:
+    """A concept in one language: its terms and how reliable they are."""
+
+    lang: str
+    terms: list[Term] = field(default_factory=list)
+    confidence: Confidence = Confidence.UNRATED
+
+    def of_kind(self, *kinds: str) -> list[str]:
+        return [t.text for t in self.terms if t.kind in kinds]
+
+    @property
+    def full(self) -> list[str]:
+        """The full name first, then its accepted variants (acronym-like variants excluded)."""
+        return [t.text for t in self.terms if t.kind == "full"] + [
+            t.text for t in self.terms if t.kind == "variant" and not is_acronym(t.text)
+        ]
+
+    @property
+    def abbr(self) -> list[str]:
+        return [t.text for t in self.terms if t.kind == "abbr"] + [
+            t.text for t in self.terms if t.kind == "variant" and is_acronym(t.text)
+        ]
+
+    @property
+    def forbidden(self) -> list[str]:
+        return self.of_kind("forbidden")
+
+    @property
+    def combined(self) -> list[str]:
+        """ "Full Name (ACRO)" as one unit: as written in the file, else built from name and acronym."""
+        return self.of_kind("combined") or [
+            combine(full, abbr, self.lang) for full in self.full[:1] for abbr in self.abbr[:1]
+        ]
+
+    def settle_combined(self) -> None:
+        """Mark variants that are exactly "full (abbr)" as the combined form (files store it as a variant)."""
+        built = {combine(f, a, self.lang) for f in self.of_kind("full") for a in self.of_kind("abbr")}
+        self.terms = [
+            Term(t.text, "combined") if t.kind == "variant" and t.text in built else t for t in self.terms
+        ]
+
+
+def combine(full: str, abbr: str, lang: str) -> str:
+    """The combined form: full-width parentheses without a space in Chinese, as UN Chinese texts write."""
+    return f"{full}（{abbr}）" if not langs.get(lang).spaced else f"{full} ({abbr})"
+
+
+@dataclass
+class Concept:
+    id: str
+    entries: dict[str, LangEntry] = field(default_factory=dict)
+    note: str = ""
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Glossary:
+    name: str
+    concepts: list[Concept]
+    path: Path | None = None
+
+    def concept(self, concept_id: str) -> Concept:
+        for concept in self.concepts:
+            if concept.id == concept_id:
+                return concept
+        raise KeyError(concept_id)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which ratings are enforced in MT; the others are suggested and checked, not forced."""
+
+    enforce: frozenset[Confidence] = frozenset(
+        {Confidence.REVIEWED, Confidence.HIGH, Confidence.MEDIUM, Confidence.UNRATED}
+    )
+
+    @classmethod
+    def named(cls, name: str) -> Policy:
+        """``verified`` (default: reviewed, high, medium, unrated), ``high``, ``all`` or ``none``."""
+        levels = {
+            "verified": cls().enforce,
+            "high": frozenset({Confidence.REVIEWED, Confidence.HIGH, Confidence.UNRATED}),
+            "all": frozenset(Confidence),
+            "none": frozenset(),
+        }
+        if name not in levels:
+            raise ValueError(f"unknown enforcement policy '{name}' ({', '.join(levels)})")
+        return cls(levels[name])
+
+    def enforced(self, entry: LangEntry) -> bool:
+        return entry.confidence in self.enforce
+
+
+def is_acronym(text: str) -> bool:
+    """UNOCT, КТУ ООН, OIPC-INTERPOL: letters all capitals (scripts with case only)."""
+    letters = [c for c in text if c.isalpha()]
+    return (
+        bool(letters)
+        and all(c.isupper() for c in letters if c.lower() != c.upper())
+        and any(c.lower() != c.upper() for c in letters)
+    )
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+def load(path: str | Path) -> Glossary:
+    """Read a TBX, CSV or TSV glossary; :class:`GlossaryError` names the file and line on error."""
+    path = Path(path)
+    if not path.is_file():
+        raise GlossaryError(path, "no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".tbx", ".xml"):
+        from . import tbx
+
+        return tbx.read(path)
+    if suffix in (".tsv", ".csv", ".txt"):
+        return read_table(path)
+    raise GlossaryError(path, f"unknown glossary format '{suffix}' (use .tbx, .tsv or .csv)")
+
+
+def default_paths() -> list[Path]:
+    """The glossaries loaded unless told otherwise: ``glossaries/*.tbx`` and $WORKBENCH_GLOSSARIES."""
+    folders = [DEFAULT_DIR]
+    if extra := os.environ.get("WORKBENCH_GLOSSARIES"):
+        folders = [Path(p) for p in extra.split(os.pathsep) if p]
+    return sorted(p for folder in folders for p in folder.glob("*.tbx"))
+
+
+def load_all(paths: list[str | Path] | None = None, defaults: bool = True) -> list[Glossary]:
+    """The user's glossaries first (they win ties), then the defaults."""
+    chosen = [Path(p) for p in paths or []]
+    if defaults:
+        chosen += [p for p in default_paths() if p not in chosen]
+    return [load(p) for p in chosen]
+
+
+def _split_cell(cell: str) -> list[str]:
+    """Several forms in one cell are separated by ``|``."""
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+def _parse_ratings(text: str, path: Path, line: int) -> dict[str, Confidence]:
+    ratings = {}
+    for item in text.split():
+        lang, _, value = item.partition(":")
+        try:
+            ratings[langs.normalize(lang)] = Confidence(value.strip().lower())
+        except (ValueError, langs.UnknownLanguageError):
+            raise GlossaryError(
+                path, f"bad confidence '{item}' (expected lang:high|medium|low)", line
+            ) from None
+    return ratings
+
+
+def read_table(path: Path, variants: Path | None = None) -> Glossary:
+    """A CSV/TSV glossary: a column per language (``en``, ``fr``, ``zh-CN``…), optional ``<lang>_abbr``,
+    ``<lang>_forbidden``, ``id``, ``confidence``, ``confidence_by_lang``, ``notes``, ``source_urls``.
+
+    ``variants`` is an optional TSV (``id lang kind form``) adding variant and forbidden forms.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GlossaryError(path, f"not UTF-8 text (byte {exc.start})") from None
+    lines = text.splitlines()
+    delimiter = (
+        "\t" if path.suffix.lower() in (".tsv", ".txt") or "\t" in (lines[0] if lines else "") else ","
+    )
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise GlossaryError(path, "the file is empty") from None
+    columns: dict[int, tuple[str, str]] = {}  # index -> (lang, kind)
+    for i, name in enumerate(header):
+        base, _, suffix = name.partition("_")
+        kind = {"": "full", "abbr": "abbr", "forbidden": "forbidden", "variants": "variant"}.get(suffix)
+        if kind is None:
+            continue
+        try:
+            columns[i] = (langs.normalize(base), kind)
+        except langs.UnknownLanguageError:
+            continue
+    if len({lang for lang, kind in columns.values() if kind == "full"}) < 2:
+        raise GlossaryError(
+            path, "the header needs at least two language columns (en, fr, es, ru, zh, ar)", 1
+        )
+    names = {h: i for i, h in enumerate(header)}
+    concepts = []
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise GlossaryError(
+                path,
+                f"{len(row)} columns where the header has {len(header)} (a missing or extra column)",
+                number,
+            )
+        cell = {h: row[i].strip() for h, i in names.items()}
+        ratings = _parse_ratings(cell.get("confidence_by_lang", ""), path, number)
+        overall = cell.get("confidence", "").lower()
+        if overall and overall not in Confidence.__members__.values():
+            raise GlossaryError(path, f"bad confidence '{overall}' (high, medium, low, reviewed)", number)
+        concept = Concept(
+            cell.get("id") or f"c{number - 1}",
+            note=cell.get("notes", ""),
+            sources=[s.strip() for s in cell.get("source_urls", "").split(" ; ") if s.strip()],
+        )
+        for i, (lang, kind) in columns.items():
+            forms = _split_cell(row[i])
+            if not forms:
+                continue
+            entry = concept.entries.setdefault(
+                lang, LangEntry(lang, confidence=ratings.get(lang) or Confidence(overall or "unrated"))
+            )
+            entry.terms.extend(Term(f, kind) for f in forms)
+        for lang, entry in list(concept.entries.items()):
+            if not entry.of_kind("full", "abbr"):
+                raise GlossaryError(
+                    path, f"concept {concept.id}: {lang} has forbidden forms but no term", number
+                )
+        concepts.append(concept)
+    if not concepts:
+        raise GlossaryError(path, "no concepts (only a header)")
+    glossary = Glossary(path.stem, concepts, path)
+    if variants:
+        add_variants(glossary, variants)
+    return glossary
+
+
+def add_variants(glossary: Glossary, path: Path) -> None:
+    """Merge a ``id lang kind form`` TSV of variant and forbidden forms into ``glossary``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
+    for number, line in rows[1:]:  # the first non-comment line is the header
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise GlossaryError(path, f"{len(fields)} columns, expected 4 (id lang kind form)", number)
+        concept_id, lang, kind, form = (f.strip() for f in fields)
+        if kind not in ("variant", "forbidden"):
+            raise GlossaryError(path, f"kind '{kind}' is not variant or forbidden", number)
+        try:
+            entry = glossary.concept(concept_id).entries[langs.normalize(lang)]
+        except KeyError:
+            raise GlossaryError(
+                path, f"concept '{concept_id}' has no {lang} entry to add to", number
+            ) from None
+        entry.terms.append(Term(form, kind))
+
+
+def build_un(table: Path, variants: Path | None = None, name: str = "un-counter-terrorism") -> Glossary:
+    """The shipped UN glossary from ``../shared/terms/un_terms.tsv`` and its variants, combined forms
+    written out."""
+    glossary = read_table(table, variants)
+    glossary.name = name
+    for concept in glossary.concepts:
+        for entry in concept.entries.values():
+            entry.terms.extend(
+                Term(text, "combined") for text in entry.combined if text not in entry.of_kind("combined")
+            )
+    return glossary

@@ -1,0 +1,226 @@
+"""Finding glossary terms in text, and what each found term requires of a translation.
+
+Matching follows the rules translators expect in each language:
+
+* leftmost-longest and non-overlapping ("United Nations Office of Counter-Terrorism" is one term,
+  not "United Nations" plus the rest), from one POSIX-mode regular expression;
+* acronyms are case-sensitive (WHO is not "who"), names case-insensitive, with hyphen and space
+  equivalent ("counter terrorism" = "Counter-Terrorism") and both apostrophes;
+* "Full Name (ACRO)" is one match and asks the target for its combined form once;
+* word boundaries in alphabetic scripts, none in Chinese; Arabic proclitics (و ف ب ك ل, ال → لل);
+  Russian case endings on each word of a name, and е = ё.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+from . import langs
+from .glossary import Concept, Glossary, LangEntry, Policy, is_acronym
+
+_SEP = r"[\s\u00a0\-\u2010\u2011]+"
+_RU_ENDING = regex.compile(
+    r"(?:ого|его|ому|ему|ыми|ими|ами|ями|ий|ый|ой|ая|яя|ое|ее|ые|ие|ых|их|ую|юю|ом|ем|ам|ям|ах|ях|ов|ев|ей"
+    r"|а|я|о|е|ы|и|у|ю|ь|й)$"
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A glossary term found in a text."""
+
+    concept: Concept
+    glossary: str
+    lang: str
+    start: int
+    end: int
+    text: str
+    kind: str  # full, abbr or combined
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one source term asks of the translation into ``lang``."""
+
+    match: Match
+    lang: str
+    forms: tuple[str, ...]  # accepted renderings, preferred first
+    enforced: bool  # forced in MT (policy); otherwise suggested
+
+    @property
+    def concept_id(self) -> str:
+        return self.match.concept.id
+
+    @property
+    def preferred(self) -> str:
+        return self.forms[0]
+
+
+def _word(word: str, lang: str, flexible: bool) -> str:
+    if "'" in word or "’" in word:
+        return "['’]".join(_word(part, lang, flexible) for part in regex.split("['’]", word))
+    out = regex.escape(word)
+    if lang == "ru":
+        if flexible and len(word) >= 4 and word[-1].islower():
+            stem = _RU_ENDING.sub("", word)
+            if len(stem) >= 3:
+                out = regex.escape(stem) + "[а-яё]{0,4}"
+        out = out.replace("е", "[её]").replace("Е", "[ЕЁ]")
+    return out
+
+
+def _body(form: str, lang: str, acronym: bool) -> str:
+    """The pattern of one form without its boundaries (Arabic: with its proclitics)."""
+    if lang == "ar":  # و ف (and), ب ك ل (prepositions); ل + ال is written لل
+        if form.startswith("ال"):
+            return "(?:[وف]?[بك]?ال|[وف]?لل)" + _body(form[2:], "", acronym)
+        return "(?:[وف]?[بكل]?)" + _body(form, "", acronym)
+    if acronym:
+        return r"[\s\u00a0]+".join(_word(w, lang, False) for w in form.split())
+    words = regex.split(_SEP, form.strip())
+    return "(?i:" + _SEP.join(_word(w, lang, True) for w in words) + ")"
+
+
+def _bounded(body: str, lang: str) -> str:
+    return rf"(?<!\w){body}(?!\w)" if langs.get(lang).spaced else body
+
+
+def pattern(form: str, lang: str, acronym: bool | None = None) -> str:
+    """The regular expression that finds ``form`` in text of ``lang`` under the rules above."""
+    acronym = is_acronym(form) if acronym is None else acronym
+    return _bounded(_body(form, lang, acronym), lang)
+
+
+class Matcher:
+    """All the terms of some glossaries in one language, compiled into one expression."""
+
+    def __init__(self, glossaries: list[Glossary], lang: str):
+        self.lang = lang
+        self.targets: dict[str, tuple[Concept, str, str]] = {}
+        alternatives = []
+        for glossary in glossaries:
+            for concept in glossary.concepts:
+                entry = concept.entries.get(lang)
+                if entry is None:
+                    continue
+                for kind, body in self._forms(entry):
+                    name = f"t{len(self.targets)}"
+                    self.targets[name] = (concept, glossary.name, kind)
+                    alternatives.append(f"(?P<{name}>{_bounded(body, lang)})")
+        self.expression = regex.compile("|".join(alternatives), regex.POSIX) if alternatives else None
+
+    def _forms(self, entry: LangEntry):
+        """(kind, pattern body) of every form of ``entry`` that can be found in source text."""
+        for form in entry.full:
+            yield "full", _body(form, entry.lang, False)
+            for abbr in entry.abbr:
+                body = _body(form, entry.lang, False) + r"\s*[(（]\s*" + _body(abbr, entry.lang, True)
+                yield "combined", body + r"\s*[)）]"
+        for abbr in entry.abbr:
+            yield "abbr", _body(abbr, entry.lang, True)
+
+    def find(self, text: str) -> list[Match]:
+        if self.expression is None:
+            return []
+        found = []
+        for m in self.expression.finditer(text):
+            concept, glossary, kind = self.targets[m.lastgroup]
+            found.append(Match(concept, glossary, self.lang, m.start(), m.end(), m.group(), kind))
+        return found
+
+
+def surface_forms(forms: list[str], lang: str) -> list[str]:
+    """Forms as they may appear in running text: sentence-initial capital, both apostrophes, and
+    the Arabic proclitics (و، ب، ل) a constraint must accept as the same term."""
+    out: list[str] = []
+    for form in forms:
+        variants = [form]
+        if form[:1].islower():
+            variants.append(form[:1].upper() + form[1:])
+        if "'" in form:
+            variants += [v.replace("'", "’") for v in variants]
+        if lang == "ar":
+            clitics = ["و", "ب"] + (["لل"] if form.startswith("ال") else ["ل"])
+            variants += [c + (form[2:] if c == "لل" else form) for c in clitics]
+        out.extend(v for v in variants if v not in out)
+    return out
+
+
+class Terminology:
+    """The active glossaries and policy: source matching, target expectations, forbidden terms."""
+
+    def __init__(self, glossaries: list[Glossary], policy: Policy | None = None):
+        self.glossaries = glossaries
+        self.policy = policy or Policy()
+        self._matchers: dict[str, Matcher] = {}
+        self._concept_patterns: dict[tuple[str, str], regex.Pattern | None] = {}
+
+    def matcher(self, lang: str) -> Matcher:
+        if lang not in self._matchers:
+            self._matchers[lang] = Matcher(self.glossaries, lang)
+        return self._matchers[lang]
+
+    def find(self, text: str, lang: str) -> list[Match]:
+        return self.matcher(lang).find(text)
+
+    def expectations(self, text: str, src: str, tgt: str) -> list[Expectation]:
+        """Each source term with a rendering in ``tgt``: the forms accepted there, enforced or not."""
+        out = []
+        for match in self.find(text, src):
+            entry = match.concept.entries.get(tgt)
+            if entry is None:
+                continue
+            if match.kind == "combined" and entry.abbr:
+                forms = entry.combined
+            elif match.kind == "abbr":
+                forms = entry.abbr + entry.full
+            else:
+                forms = entry.full or entry.abbr
+            out.append(Expectation(match, tgt, tuple(surface_forms(forms, tgt)), self.policy.enforced(entry)))
+        return out
+
+    def constraints(self, expectations: list[Expectation]) -> list[tuple[str, list[str]]]:
+        """The enforced expectations as decoder constraints: (concept id, accepted forms), one per
+        distinct term (a term said twice must appear, not necessarily twice)."""
+        out: list[tuple[str, list[str]]] = []
+        for expectation in expectations:
+            forms = list(expectation.forms)
+            if expectation.enforced and all(forms != f for _, f in out):
+                out.append((expectation.concept_id, forms))
+        return out
+
+    def present(self, expectation: Expectation, text: str) -> bool:
+        """Whether ``text`` renders the concept acceptably: any official form, inflected or not."""
+        return self.has_concept(expectation.match.concept, expectation.lang, text)
+
+    def has_concept(self, concept: Concept, lang: str, text: str) -> bool:
+        key = (concept.id, lang)
+        if key not in self._concept_patterns:
+            entry = concept.entries.get(lang)
+            forms = (entry.full + entry.abbr + entry.combined) if entry else []
+            self._concept_patterns[key] = (
+                regex.compile("|".join(pattern(f, lang) for f in forms), regex.POSIX) if forms else None
+            )
+        compiled = self._concept_patterns[key]
+        return bool(compiled and compiled.search(text))
+
+    @cached_property
+    def _forbidden(self) -> dict[str, list[tuple[str, regex.Pattern]]]:
+        table: dict[str, list[tuple[str, regex.Pattern]]] = {}
+        for glossary in self.glossaries:
+            for concept in glossary.concepts:
+                for lang, entry in concept.entries.items():
+                    for form in entry.forbidden:
+                        table.setdefault(lang, []).append((form, regex.compile(pattern(form, lang))))
+        return table
+
+    def forbidden(self, text: str, lang: str) -> list[tuple[str, int, int]]:
+        """Forbidden renderings used in ``text``: (form, start, end)."""
+        return [
+            (form, m.start(), m.end())
+            for form, rx in self._forbidden.get(lang, [])
+            for m in rx.finditer(text)
+        ]
