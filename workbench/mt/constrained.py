@@ -118,8 +118,8 @@ def _need(autos: list[Automaton], nodes: tuple[int, ...]) -> tuple[int, int]:
     return base + best + 1, plan
 
 
-def _advance(autos: list[Automaton], hyp: Hyp, tok: int, free: bool) -> Hyp:
-    nodes, forced, glue = [], hyp.forced, False
+def _advance(autos: list[Automaton], hyp: Hyp, tok: int, free: bool, silent: bool) -> Hyp:
+    nodes, forced, glue = [], hyp.forced, hyp.glue and silent  # a silent token keeps the guard up
     for c, (auto, node) in enumerate(zip(autos, hyp.nodes, strict=True)):
         if node == DONE:
             nodes.append(DONE)
@@ -148,8 +148,8 @@ def constrained_beam_search(
     """``generate(custom_generate=constrained_beam_search, constraints=..., ...)``.
 
     ``constraints[b]`` lists the constraints of input ``b``, each a list of accepted token-id forms.
-    ``glued_tokens`` is a boolean mask over the vocabulary of word-continuation pieces (None: no
-    whole-word guard, as for Chinese). ``stopping_criteria`` is not used: this search stops on its own
+    ``glued_tokens`` classes the vocabulary: 1 word-continuation pieces, 2 tokens that print nothing,
+    0 the rest (None: no whole-word guard, as for Chinese). ``stopping_criteria`` is not used: this search stops on its own
     rules (``max_length``, end of sentence once every constraint is met).
     """
     del stopping_criteria, synced_gpus
@@ -310,7 +310,7 @@ def _select(
                 else:
                     options.add(eos)
                 if hyp.glue and glued is not None:
-                    options = {t for t in options if not glued[t]}
+                    options = {t for t in options if glued[t] != 1}
         model_choice = set(tops[:k])
         extra = [t for t in options if t not in top_of]
         if extra:
@@ -326,7 +326,9 @@ def _select(
                     seq = torch.cat([sequences[b, j, :cur], sequences.new_tensor([eos])])
                     finished.append((score / gen_len**length_penalty, seq, hyp.forced))
                 continue
-            new = _advance(autos, hyp, tok, free=tok in model_choice)
+            new = _advance(
+                autos, hyp, tok, free=tok in model_choice, silent=glued is not None and glued[tok] == 2
+            )
             if not obey and _need(autos, new.nodes)[0] > remaining - 1:
                 continue
             progress = sum(

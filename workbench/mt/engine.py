@@ -111,15 +111,18 @@ class LoadedModel:
 
     @cached_property
     def glued_tokens(self) -> torch.Tensor:
-        """Vocabulary mask of pieces that continue a word (no ``▁``, starting with a letter or digit)."""
+        """Vocabulary classes for the whole-word guard of constrained decoding: 1 for pieces that
+        continue a word (no ``▁``, starting with a letter or digit), 2 for tokens that print nothing
+        (special and language tokens), 0 for the rest."""
         size = self.model.config.vocab_size
         pieces = self.tokenizer.convert_ids_to_tokens(list(range(min(size, len(self.tokenizer)))))
-        mask = torch.zeros(size, dtype=torch.bool)
-        special = set(self.tokenizer.all_special_ids)
+        classes = torch.full((size,), 2, dtype=torch.int8)  # ids beyond the tokenizer print nothing
+        special = set(self.tokenizer.all_special_ids) | self._lang_ids
         for i, piece in enumerate(pieces):
-            if piece and i not in special and not piece.startswith("▁") and piece[0].isalnum():
-                mask[i] = True
-        return mask
+            if i in special or not piece:
+                continue
+            classes[i] = 1 if not piece.startswith("▁") and piece[0].isalnum() else 0
+        return classes
 
     @torch.inference_mode()
     def translate(

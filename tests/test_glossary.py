@@ -1,0 +1,167 @@
+"""Glossary files (TBX 2008/2019, CSV/TSV), the shipped UN glossary, the enforcement policy."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, shared
+
+from workbench import glossary, tbx
+from workbench.cli import main
+from workbench.glossary import Confidence, GlossaryError, Policy
+
+SHIPPED = ROOT / "glossaries" / "un-counter-terrorism.tbx"
+VARIANTS = ROOT / "glossaries" / "sources" / "un_terms.variants.tsv"
+
+
+def test_shipped_tbx_is_built_from_the_shared_term_list(tmp_path):
+    out = tmp_path / "rebuilt.tbx"
+    assert main(["glossary", "build-un", str(shared("terms", "un_terms.tsv")), "--variants", str(VARIANTS),
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert out.read_bytes() == SHIPPED.read_bytes(), (
+        "glossaries/ is stale: rerun 'workbench glossary build-un'"
+    )
+
+
+def test_shipped_tbx_has_all_concepts_languages_and_confidence():
+    g = tbx.read(SHIPPED)
+    assert len(g.concepts) == 52
+    assert all(set(c.entries) == {"ar", "zh", "en", "fr", "ru", "es"} for c in g.concepts)
+    unoct = g.concept("unoct")
+    assert unoct.entries["fr"].abbr == ["BLT"]
+    assert unoct.entries["ru"].abbr == ["КТУ ООН"]
+    assert unoct.entries["es"].confidence == Confidence.MEDIUM
+    assert unoct.entries["fr"].confidence == Confidence.HIGH
+    assert unoct.entries["zh"].combined == ["联合国反恐怖主义办公室（反恐办）"]
+    assert unoct.entries["fr"].combined == ["Bureau de lutte contre le terrorisme (BLT)"]
+    cted = g.concept("cted")
+    assert cted.entries["fr"].abbr == cted.entries["es"].abbr == ["DECT"]
+    assert cted.entries["zh"].abbr == ["反恐执行局"]
+    assert "КТИД" in cted.entries["ru"].forbidden
+    # inflected and variant forms from the notes
+    assert "Контртеррористического управления Организации Объединенных Наций" in unoct.entries["ru"].full
+    assert "المقاتلين الإرهابيين الأجانب" in g.concept("foreign_terrorist_fighters").entries["ar"].full
+    assert g.concept("unicri").entries["ar"].confidence == Confidence.LOW
+
+
+def test_policy_enforces_verified_renderings_and_suggests_the_rest():
+    g = tbx.read(SHIPPED)
+    policy = Policy()
+    assert policy.enforced(g.concept("unoct").entries["es"])  # medium
+    assert not policy.enforced(g.concept("unicri").entries["es"])  # low
+    assert not Policy.named("high").enforced(g.concept("unoct").entries["es"])
+    assert Policy.named("all").enforced(g.concept("unicri").entries["es"])
+    assert not Policy.named("none").enforced(g.concept("usg").entries["fr"])
+
+
+def test_tbx_2019_core_is_read(tmp_path):
+    path = tmp_path / "core.tbx"
+    path.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<tbx type="TBX-Core" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2">
+  <tbxHeader><fileDesc><sourceDesc><p>test</p></sourceDesc></fileDesc></tbxHeader>
+  <text><body>
+    <conceptEntry id="ctc">
+      <langSec xml:lang="en"><termSec><term>Counter-Terrorism Committee</term></termSec>
+        <termSec><term>CTC</term><termNote type="termType">acronym</termNote></termSec></langSec>
+      <langSec xml:lang="fr"><descrip type="reliabilityCode">9</descrip>
+        <termSec><term>Comité contre le terrorisme</term></termSec>
+        <termSec><term>CCT</term><termNote type="termType">acronym</termNote></termSec></langSec>
+      <langSec xml:lang="zh-Hans"><termSec><term>反恐怖主义委员会</term></termSec></langSec>
+      <langSec xml:lang="de"><termSec><term>Ausschuss</term></termSec></langSec>
+    </conceptEntry>
+  </body></text>
+</tbx>""",
+        encoding="utf-8",
+    )
+    g = glossary.load(path)
+    entries = g.concept("ctc").entries
+    assert set(entries) == {"en", "fr", "zh"}
+    assert entries["fr"].abbr == ["CCT"] and entries["fr"].confidence == Confidence.HIGH
+    assert entries["en"].confidence == Confidence.UNRATED  # a user's glossary without ratings: enforced
+    assert Policy().enforced(entries["en"])
+
+
+def test_tbx_round_trip(tmp_path):
+    g = glossary.build_un(shared("terms", "un_terms.tsv"), VARIANTS)
+    tbx.write([g], tmp_path / "a.tbx")
+    back = tbx.read(tmp_path / "a.tbx")
+    assert [(c.id, {k: (e.terms, e.confidence) for k, e in c.entries.items()}) for c in back.concepts] == [
+        (c.id, {k: (e.terms, e.confidence) for k, e in c.entries.items()}) for c in g.concepts
+    ]
+
+
+def test_csv_with_alternatives_and_forbidden_column(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "id,en,fr,fr_abbr,fr_forbidden,confidence\n"
+        'gpai,Global Programme,Programme mondial|Programme global,PM,"Plan mondial",reviewed\n',
+        encoding="utf-8",
+    )
+    entry = glossary.load(path).concept("gpai").entries["fr"]
+    assert entry.full == ["Programme mondial", "Programme global"]
+    assert entry.abbr == ["PM"] and entry.forbidden == ["Plan mondial"]
+    assert entry.confidence == Confidence.REVIEWED
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem", "line"),
+    [
+        ("missing.tsv", "id\ten\tfr\na\tCivil society\n", "2 columns where the header has 3", 2),
+        ("one.tsv", "id\ten\tnotes\na\tx\ty\n", "at least two language columns", 1),
+        ("conf.tsv", "id\ten\tfr\tconfidence\na\tx\ty\tsure\n", "bad confidence 'sure'", 2),
+        ("bad.tbx", "<martif><text><body><termEntry>\n<langSet xml:lang='en'><tig><term>A</term></tig>\n"
+         "</langSet></termEntry></body>\n</martif>", "mismatch", 4),
+        ("root.tbx", "<?xml version='1.0'?>\n<tmx version='1.4'/>", "not a TBX file", 2),
+        ("nolang.tbx", "<martif><text><body><termEntry>\n<langSet><tig><term>A</term></tig></langSet>"
+         "</termEntry></body></text></martif>", "without xml:lang", 2),
+        ("code.tbx", "<martif><text><body><termEntry><langSet xml:lang='en'>\n<descrip type='reliabilityCode'>"
+         "high</descrip><tig><term>A</term></tig></langSet></termEntry></body></text></martif>",
+         "reliabilityCode 'high'", 2),
+        ("xxe.tbx", '<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+         "<martif><text><body><termEntry><langSet xml:lang='en'><tig><term>&x;</term></tig></langSet>"
+         "</termEntry></body></text></martif>", "entity declarations are refused", None),
+    ],
+)  # fmt: skip
+def test_bad_glossaries_name_file_line_and_problem(tmp_path, name, content, problem, line):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GlossaryError) as info:
+        glossary.load(path)
+    assert problem in str(info.value) and str(path) in str(info.value)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_billion_laughs_is_refused_at_once(tmp_path):
+    levels = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    path = tmp_path / "laughs.tbx"
+    path.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE martif [<!ENTITY l0 "lol">{levels}]>\n'
+        "<martif><text><body><termEntry><langSet xml:lang='en'><tig><term>&l9;</term></tig></langSet>"
+        "</termEntry></body></text></martif>",
+        encoding="utf-8",
+    )
+    started = time.perf_counter()
+    with pytest.raises(GlossaryError, match="entity"):
+        glossary.load(path)
+    assert time.perf_counter() - started < 5  # refused before any expansion, not after
+
+
+def test_cli_glossary_error_is_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("id\ten\tfr\nx\tonly\n", encoding="utf-8")
+    assert main(["glossary", "list", "--glossary", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"{bad}:2" in err
+
+
+def test_user_glossary_wins_and_defaults_can_be_left_out(tmp_path):
+    mine = tmp_path / "mine.tsv"
+    mine.write_text("id\ten\tfr\nx\tcivil society\tsociété civile organisée\n", encoding="utf-8")
+    both = glossary.load_all([mine])
+    assert [g.name for g in both] == ["mine", "un-counter-terrorism"]
+    assert [g.name for g in glossary.load_all([mine], defaults=False)] == ["mine"]
+    assert Path(both[1].path).name == "un-counter-terrorism.tbx"
