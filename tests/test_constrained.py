@@ -18,7 +18,8 @@ from workbench.mt.synthetic import build_m2m100, build_marian
 POOL = {
     "fr": ["BLT", "DECT", "Comité contre le terrorisme", "Direction exécutive du Comité contre le terrorisme",
            "Nations Unies", "Organisation des Nations Unies", "États Membres", "État Membre",
-           "société civile", "Société civile", "droits de l'homme", "Secrétaire général", "Secrétaire général adjoint"],
+           "société civile", "Société civile", "droits de l'homme", "Secrétaire général",
+           "Secrétaire général adjoint"],
     "ru": ["КТУ ООН", "Организации Объединенных Наций", "государства-члены", "государств-членов",
            "Генеральный секретарь", "Генерального секретаря", "Интерпол", "Интерпола"],
     "zh": ["反恐办", "联合国", "联合国反恐怖主义办公室", "会员国", "秘书长", "副秘书长", "反恐执行局"],
@@ -142,9 +143,8 @@ def test_unconstrained_inputs_decode_as_plain_beam_search(tmp_path_factory):
     model = loaded(tmp_path_factory)[0]
     model.spec = ModelSpec(model.spec.model, "marian", None)
     texts = ["Thank you.", "Member States."]
-    plain = {
-        i: t for b in model.translate(texts, "en", "fr", max_length=12) for i, t in zip(b.indices, b.texts)
-    }
+    batches = model.translate(texts, "en", "fr", max_length=12)
+    plain = {i: t for b in batches for i, t in zip(b.indices, b.texts, strict=True)}
     enc = model.tokenizer(texts, return_tensors="pt", padding=True)
     ours = model.model.generate(
         **enc, num_beams=4, max_new_tokens=12, custom_generate=constrained_beam_search,

@@ -149,8 +149,8 @@ def constrained_beam_search(
 
     ``constraints[b]`` lists the constraints of input ``b``, each a list of accepted token-id forms.
     ``glued_tokens`` classes the vocabulary: 1 word-continuation pieces, 2 tokens that print nothing,
-    0 the rest (None: no whole-word guard, as for Chinese). ``stopping_criteria`` is not used: this search stops on its own
-    rules (``max_length``, end of sentence once every constraint is met).
+    0 the rest (None: no whole-word guard, as for Chinese). ``stopping_criteria`` is not used: this
+    search stops on its own rules (``max_length``, end of sentence once every constraint is met).
     """
     del stopping_criteria, synced_gpus
     from transformers.generation.utils import ALL_CACHE_NAMES
