@@ -16,6 +16,8 @@ from .glossary import GlossaryError
 from .mt.registry import LoadError, ModelMapError
 from .segment import RulesError
 from .store import DEFAULT_PATH, Store, StoreError
+from .tmx import TMXError
+from .xliff import XLIFFError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -29,6 +31,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     LoadError,
     GlossaryError,
     EvaluationError,
+    TMXError,
+    XLIFFError,
 )
 
 MARKS = {"present": "✓", "forced": "⚠", "missing": "✗", "suggested": "?", "forbidden": "✗"}
@@ -339,6 +343,96 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import tbx, tmx, xliff
+
+    if not (args.tmx or args.xliff or args.tbx):
+        raise CliError("say what to export: --tmx FILE, --xliff FOLDER or --tbx FILE")
+    with Store(args.store) as store:
+        doc_ids = [store.resolve_document(ref) for ref in args.docs]
+        if args.tmx:
+            paths, warnings, units = tmx.export(
+                store, doc_ids, args.tmx, status=args.status, pairs=args.pairs
+            )
+            for warning in warnings:
+                print(f"workbench: warning: {warning}", file=sys.stderr)
+            for path in paths:
+                print(f"{path}\t{'six-language' if path == args.tmx else 'pair'}")
+            print(f"{units} units ({args.status})", file=sys.stderr)
+        if args.xliff:
+            targets = langs.parse_list(args.to) if args.to else None
+            for doc_id in doc_ids:
+                document = store.document(doc_id)
+                langs_present = sorted({t.lang for t in store.translations(doc_id)} - {document.lang})
+                for tgt in targets or langs_present:
+                    if tgt == document.lang:
+                        continue
+                    out = args.xliff / f"{Path(document.name).stem}.{document.lang}-{tgt}.xlf"
+                    units, warnings = xliff.export(store, doc_id, tgt, out, args.xliff_version)
+                    for warning in warnings:
+                        print(f"workbench: warning: {warning}", file=sys.stderr)
+                    print(f"{out}\t{units} units")
+    if args.tbx:
+        terminology = _terminology(args)
+        tbx.write(terminology.glossaries, args.tbx)
+        print(f"{args.tbx}\t{sum(len(g.concepts) for g in terminology.glossaries)} concepts")
+    return EXIT_OK
+
+
+def cmd_tm_import(args: argparse.Namespace) -> int:
+    from . import tm
+
+    with Store(args.store) as store:
+        for path in args.files:
+            result = tm.import_tmx(store, path, args.name)
+            state = "already imported" if result.already else f"{result.variants} segments"
+            skipped = f", {result.skipped} in other languages skipped" if result.skipped else ""
+            print(f"{path}\tmemory {result.memory_id}\t{result.units} units\t{state}{skipped}")
+    return EXIT_OK
+
+
+def cmd_tm_list(args: argparse.Namespace) -> int:
+    from . import tm
+
+    with Store(args.store) as store:
+        for memory_id, name, at, units in tm.memories(store):
+            print(f"{memory_id}\t{name}\t{at}\t{units} units")
+    return EXIT_OK
+
+
+def cmd_tm_search(args: argparse.Namespace) -> int:
+    from . import tm
+
+    text = args.text
+    src = args.lang or ingest.detect_language(text)
+    if src is None:
+        raise CliError("cannot tell the language of the text; give --lang")
+    targets = langs.parse_list(args.to, exclude=src) if args.to else [c for c in langs.CODES if c != src]
+    with Store(args.store) as store:
+        for tgt in targets:
+            for match in tm.fuzzy(store, text, src, tgt, limit=args.limit, minimum=args.min):
+                print(f"{match.score:5.1f}%\t{tgt}\t{match.source}\t{match.target}\t{match.origin}")
+    return EXIT_OK
+
+
+def cmd_xliff_import(args: argparse.Namespace) -> int:
+    from . import xliff
+
+    terminology = _terminology(args)
+    conflicts = 0
+    with Store(args.store) as store:
+        for path in args.files:
+            report = xliff.import_file(store, path, args.who, terminology)
+            print(
+                f"{path}\t{report.updated} edited\t{report.restated} status changed"
+                f"\t{report.unchanged} unchanged\t{len(report.conflicts)} conflicts"
+            )
+            for conflict in report.conflicts:
+                print(f"workbench: conflict: {conflict}", file=sys.stderr)
+            conflicts += len(report.conflicts)
+    return EXIT_PARTIAL if conflicts else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="UN translation and alignment workbench")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -424,6 +518,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--src-lang", type=_lang, help="language of --src")
     with_glossaries(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="TMX 1.4b (six-language and per pair), XLIFF 1.2/2.1, TBX")
+    p.add_argument("docs", nargs="+", metavar="DOC", help="document ids or names")
+    p.add_argument("--tmx", type=Path, help="the six-language TMX file to write")
+    p.add_argument("--pairs", action="store_true", help="also one TMX per source-target pair, beside --tmx")
+    p.add_argument(
+        "--status", choices=("approved", "reviewed", "all"), default="approved",
+        help="translations exported to TMX: approved (default), reviewed and approved, or all",
+    )  # fmt: skip
+    p.add_argument("--xliff", type=Path, metavar="FOLDER", help="one XLIFF per document and target language")
+    p.add_argument("--to", help="XLIFF target languages (default: those translated)")
+    p.add_argument("--xliff-version", choices=("1.2", "2.1"), default="2.1")
+    p.add_argument("--tbx", type=Path, help="the active glossaries as one TBX file")
+    with_glossaries(p)
+    with_store(p)
+    p.set_defaults(func=cmd_export)
+
+    tm_parser = sub.add_parser("tm", help="translation memories: import TMX, list, search (concordance)")
+    tmsub = tm_parser.add_subparsers(dest="tm_command", required=True, parser_class=_Parser)
+    p = tmsub.add_parser("import", help="import TMX files as translation memory (all of a file or nothing)")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--name", help="memory name (default: the file name)")
+    with_store(p)
+    p.set_defaults(func=cmd_tm_import)
+    p = tmsub.add_parser("list", help="the imported memories")
+    with_store(p)
+    p.set_defaults(func=cmd_tm_list)
+    p = tmsub.add_parser("search", help="fuzzy matches of TEXT, best first, with their match percentage")
+    p.add_argument("text")
+    p.add_argument("--lang", type=_lang, help="language of TEXT (default: detected)")
+    p.add_argument("--to", help="target languages (default: the other five)")
+    p.add_argument("--min", type=float, default=50.0, help="lowest match percentage shown (default 50)")
+    p.add_argument("--limit", type=int, default=5, help="matches per language (default 5)")
+    with_store(p)
+    p.set_defaults(func=cmd_tm_search)
+
+    xliff_parser = sub.add_parser("xliff", help="bring reviewed XLIFF files back into the store")
+    xsub = xliff_parser.add_subparsers(dest="xliff_command", required=True, parser_class=_Parser)
+    p = xsub.add_parser("import", help="save the edits and states of XLIFF files exported by workbench")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--who", help="reviewer name recorded on the edits")
+    with_glossaries(p)
+    with_store(p)
+    p.set_defaults(func=cmd_xliff_import)
 
     glossary = sub.add_parser("glossary", help="glossaries: list, match text, build and export TBX")
     gsub = glossary.add_subparsers(dest="glossary_command", required=True, parser_class=_Parser)

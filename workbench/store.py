@@ -93,6 +93,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX flags_translation ON flags(translation_id);
     """,
+    """
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        who TEXT,
+        at TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX comments_segment ON comments(segment_id, lang);
+    CREATE TABLE memories (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        path TEXT,
+        sha256 TEXT NOT NULL UNIQUE,
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE tm_units (
+        id INTEGER PRIMARY KEY,
+        memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+        tuid TEXT,
+        note TEXT
+    );
+    CREATE INDEX tm_units_memory ON tm_units(memory_id);
+    CREATE TABLE tm_variants (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL REFERENCES tm_units(id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        key TEXT NOT NULL
+    );
+    CREATE INDEX tm_variants_key ON tm_variants(lang, key);
+    CREATE INDEX tm_variants_unit ON tm_variants(unit_id);
+    CREATE VIRTUAL TABLE tm_fts USING fts5(
+        text, content='tm_variants', content_rowid='id', tokenize='trigram'
+    );
+    CREATE TRIGGER tm_variants_ai AFTER INSERT ON tm_variants BEGIN
+        INSERT INTO tm_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER tm_variants_ad AFTER DELETE ON tm_variants BEGIN
+        INSERT INTO tm_fts(tm_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    """,
 ]
 
 
@@ -166,9 +209,8 @@ class Store:
             )
         for number in range(version, len(MIGRATIONS)):
             with self.transaction() as db:
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(MIGRATIONS[number]):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
     # ------------------------------------------------------------ documents
@@ -382,6 +424,22 @@ class Store:
                 _write_flags(db, out["id"], flags)
         return _translation(out)
 
+    def add_comment(self, segment_id: int, lang: str, text: str, who: str | None) -> None:
+        """A reviewer's comment on a segment's translation into ``lang`` (exported as a TMX note)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO comments (segment_id, lang, who, at, text) VALUES (?, ?, ?, ?, ?)",
+                (segment_id, lang, who, now(), text),
+            )
+
+    def comments(self, segment_id: int, lang: str) -> list[tuple[str | None, str, str]]:
+        """(who, at, text) of the comments on a segment's translation, oldest first."""
+        rows = self.db.execute(
+            "SELECT who, at, text FROM comments WHERE segment_id = ? AND lang = ? ORDER BY id",
+            (segment_id, lang),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def flags(self, translation_id: int) -> list[Flag]:
         rows = self.db.execute("SELECT * FROM flags WHERE translation_id = ? ORDER BY id", (translation_id,))
         return [Flag(r["code"], r["severity"], r["message"], r["concept"], r["mark"]) for r in rows]
@@ -407,6 +465,18 @@ class Store:
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements, keeping trigger bodies (``BEGIN … END;``) whole."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
 
 
 def _write_flags(

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import checks
+from . import checks, tm
 from .model import Origin, Segment, Status
 from .mt.engine import LoadedModel, load, pick_device
 from .mt.registry import LoadError, ModelMap, ModelSpec, Step
@@ -88,18 +88,6 @@ class ModelPool:
         for model in self.loaded.values():
             model.release()
         self.loaded.clear()
-
-
-def tm_lookup(store: Store, segment_id: int, text: str, src: str, tgt: str) -> str | None:
-    """The latest approved translation into ``tgt`` of the same source text in another segment."""
-    row = store.db.execute(
-        "SELECT t.text FROM segments s JOIN documents d ON d.id = s.document_id"
-        " JOIN translations t ON t.segment_id = s.id"
-        " WHERE s.text = ? AND d.lang = ? AND t.lang = ? AND t.status = 'approved' AND s.id != ?"
-        " ORDER BY t.updated_at DESC, t.id DESC LIMIT 1",
-        (text, src, tgt, segment_id),
-    ).fetchone()
-    return row["text"] if row else None
 
 
 def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[Segment]:
@@ -211,7 +199,7 @@ class _Job:
 def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
     rest = []
     for segment in todo:
-        match = tm_lookup(job.store, segment.id, segment.text, job.src, job.tgt)  # type: ignore[arg-type]
+        match = tm.exact(job.store, segment.text, job.src, job.tgt, exclude_segment=segment.id)
         if match is None:
             rest.append(segment)
             continue

@@ -7,6 +7,7 @@ resolution, DTD loading and network access off, so line numbers are available fo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -42,11 +43,7 @@ def parse(path: str | Path) -> etree._ElementTree:
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or None
-        message = exc.msg or "not well-formed XML"
-        if "ntity" in message:  # entity loops and undefined entities: say what they are
-            message = f"entity references are not allowed ({message})"
-        raise XMLInputError(path, message, line) from None
+        raise XMLInputError(path, _explain(exc), exc.lineno or None) from None
     dtd = tree.docinfo.internalDTD
     if dtd is not None:
         for entity in dtd.iterentities():
@@ -57,6 +54,18 @@ def parse(path: str | Path) -> etree._ElementTree:
                 tree.getroot().sourceline,
             )
     return tree
+
+
+def _explain(exc: etree.XMLSyntaxError) -> str:
+    """lxml's message, said plainly where it is cryptic, with the column."""
+    message = re.sub(r", line \d+, column \d+$", "", exc.msg or "not well-formed XML")
+    if "xmlParseEntityRef: no name" in message:
+        message = "an unescaped '&' (write &amp;)"
+    elif "invalid Char value" in message:
+        code = int(message.rsplit(" ", 1)[-1])
+        message = f"character U+{code:04X} is not allowed in XML 1.0"
+    column = exc.position[1] if exc.position else None
+    return f"{message} (column {column})" if column else message
 
 
 def local(tag: object) -> str:
