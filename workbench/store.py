@@ -440,6 +440,17 @@ class Store:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def document_comments(self, doc_id: int) -> dict[tuple[int, str], list[tuple[str | None, str, str]]]:
+        """Every comment of a document by (segment id, language), oldest first (one query)."""
+        out: dict[tuple[int, str], list[tuple[str | None, str, str]]] = {}
+        for r in self.db.execute(
+            "SELECT c.segment_id, c.lang, c.who, c.at, c.text FROM comments c"
+            " JOIN segments s ON s.id = c.segment_id WHERE s.document_id = ? ORDER BY c.id",
+            (doc_id,),
+        ):
+            out.setdefault((r[0], r[1]), []).append((r[2], r[3], r[4]))
+        return out
+
     def flags(self, translation_id: int) -> list[Flag]:
         rows = self.db.execute("SELECT * FROM flags WHERE translation_id = ? ORDER BY id", (translation_id,))
         return [Flag(r["code"], r["severity"], r["message"], r["concept"], r["mark"]) for r in rows]

@@ -98,15 +98,16 @@ def collect(store: Store, doc_ids: Iterable[int], status: str = "approved") -> l
             if t.status in allowed and t.lang != document.lang:
                 by_segment.setdefault(t.segment_id, {})[t.lang] = t
         flags = {lang: store.document_flags(doc_id, lang) for lang in langs.CODES if lang != document.lang}
+        comments = store.document_comments(doc_id)
         for segment in document.segments:
             found = by_segment.get(segment.id, {})  # type: ignore[arg-type]
             if not found:
                 continue
             unit = Unit(document, segment.index, segment.text, document.lang, document.created_at, found)
             for lang in found:
-                comments = store.comments(segment.id, lang)  # type: ignore[arg-type]
-                if comments:
-                    unit.notes[lang] = [f"{who or 'anonymous'} ({at}): {text}" for who, at, text in comments]
+                said = comments.get((segment.id, lang))  # type: ignore[arg-type]
+                if said:
+                    unit.notes[lang] = [f"{who or 'anonymous'} ({at}): {text}" for who, at, text in said]
                 marks = [
                     f"{f.mark}:{f.concept}"
                     for f in flags[lang].get(segment.id, [])  # type: ignore[arg-type]
