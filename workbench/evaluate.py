@@ -99,3 +99,76 @@ def _term_accuracy(scores, refs, hyps, lang, terminology, sources, src_lang) -> 
                 exact = regex.escape(match.text)
                 scores.exact += bool(regex.search(exact, hyp))
                 scores.lenient += terminology.has_concept(match.concept, lang, hyp)
+
+
+# -- sentence alignment -----------------------------------------------------------------------
+
+BeadPair = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@dataclass
+class AlignmentScores:
+    precision_strict: float
+    recall_strict: float
+    f1_strict: float
+    precision_lax: float
+    recall_lax: float
+    f1_lax: float
+
+
+def _clean(beads: list[BeadPair]) -> list[BeadPair]:
+    """Sorted sides; beads empty on both sides dropped; exact duplicates collapsed."""
+    out: list[BeadPair] = []
+    for src, tgt in beads:
+        bead = (tuple(sorted(src)), tuple(sorted(tgt)))
+        if (bead[0] or bead[1]) and bead not in out:
+            out.append(bead)
+    return out
+
+
+def _count(ref: list[BeadPair], hyp: list[BeadPair]) -> tuple[int, int, int, int]:
+    """(tp_strict, fp_strict, tp_lax, fp_lax) of ``hyp`` against ``ref`` (vecalign's score.py)."""
+    targets: dict[int, set[int]] = {}
+    for src, tgt in ref:
+        for s in src:
+            targets.setdefault(s, set()).update(tgt)
+    ref_set = set(ref)
+    tp_s = fp_s = tp_l = fp_l = 0
+    for src, tgt in hyp:
+        if (src, tgt) in ref_set:
+            tp_s += 1
+            tp_l += 1
+            continue
+        fp_s += 1
+        linked = set().union(*(targets.get(s, set()) for s in src)) if src else set()
+        if linked & set(tgt):
+            tp_l += 1
+        else:
+            fp_l += 1
+    return tp_s, fp_s, tp_l, fp_l
+
+
+def alignment_scores(gold: list[list[BeadPair]], system: list[list[BeadPair]]) -> AlignmentScores:
+    """Strict and lax precision, recall and F1, micro-averaged over documents, exactly as
+    ``../shared/align/README.md`` describes (vecalign's and Bertalign's scorer)."""
+    if len(gold) != len(system):
+        raise EvaluationError(f"{len(gold)} gold documents but {len(system)} system documents")
+    p = [0, 0, 0, 0]
+    r = [0, 0, 0, 0]
+    for g, h in zip(gold, system, strict=True):
+        g, h = _clean(g), _clean(h)
+        for k, v in enumerate(_count(g, h)):
+            p[k] += v
+        both = [b for b in g if b[0] and b[1]], [b for b in h if b[0] and b[1]]
+        for k, v in enumerate(_count(both[1], both[0])):
+            r[k] += v
+
+    def ratio(tp: int, fp: int) -> float:
+        return tp / (tp + fp) if tp + fp else 0.0
+
+    def f1(a: float, b: float) -> float:
+        return 2 * a * b / (a + b) if a + b else 0.0
+
+    ps, rs = ratio(p[0], p[1]), ratio(r[0], r[1])
+    pl, rl = ratio(p[2], p[3]), ratio(r[2], r[3])
+    return AlignmentScores(ps, rs, f1(ps, rs), pl, rl, f1(pl, rl))
