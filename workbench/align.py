@@ -21,6 +21,7 @@ plausibility); null beads have none.
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
 from collections.abc import Sequence
@@ -44,10 +45,10 @@ class Params:
     """Weights of the bead cost, tuned on the Text+Berg dev set (never on the test sets)."""
 
     sim: float = 3.0  # weight of (1 - cosine) per sentence of the bead
-    length: float = 0.25  # weight of the Gale-Church length cost
+    length: float = 0.35  # weight of the Gale-Church length cost
     variance: float = 6.8  # Gale-Church s²
     skip: float = 2.2  # cost of a 1-0 or 0-1 bead
-    many: float = 0.6  # extra cost of a 2-1 or 1-2 bead
+    many: float = 0.7  # extra cost of a 2-1 or 1-2 bead
     two_two: float = 1.6  # extra cost of a 2-2 bead
     three: float = 1.6  # extra cost of a 3-1 or 1-3 bead
     paragraph: float = 3.0  # extra cost of merging across a paragraph break
@@ -361,9 +362,9 @@ def align(
     # Same number of paragraphs on both sides: paragraphs are hard delimiters.
     s_par = [0, *np.flatnonzero(sb).tolist(), len(src)]
     t_par = [0, *np.flatnonzero(tb).tolist(), len(tgt)]
-    pieces = list(zip(zip(s_par, s_par[1:]), zip(t_par, t_par[1:]))) if len(s_par) == len(t_par) > 2 else None
-    if pieces is None:
-        pieces = [((0, len(src)), (0, len(tgt)))]
+    pieces = [((0, len(src)), (0, len(tgt)))]
+    if len(s_par) == len(t_par) > 2:
+        pieces = list(zip(itertools.pairwise(s_par), itertools.pairwise(t_par), strict=True))
     beads: list[Bead] = []
     for (s0, s1), (t0, t1) in pieces:
         part_s = _Side(sv[s0:s1], length_src[s0:s1], sb[s0:s1])

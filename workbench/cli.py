@@ -433,6 +433,130 @@ def cmd_xliff_import(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if conflicts else EXIT_OK
 
 
+def _any_lang(value: str) -> str:
+    """A UN language's short code, or any other code as given (the public alignment test sets)."""
+    try:
+        return langs.normalize(value)
+    except langs.UnknownLanguageError:
+        if not value.replace("-", "").isalpha():
+            raise argparse.ArgumentTypeError(f"'{value}' is not a language code") from None
+        return value.lower()
+
+
+def _sentences(path: Path) -> tuple[list[str], list[int]]:
+    """A one-sentence-per-line file: the sentences, and where paragraphs start (after blank lines)."""
+    text = ingest.prepare_text(ingest.decode(Path(path).read_bytes(), path))
+    sentences, starts, fresh = [], [], True
+    for line in text.splitlines():
+        if not line.strip():
+            fresh = True
+            continue
+        if fresh:
+            starts.append(len(sentences))
+            fresh = False
+        sentences.append(line.strip())
+    if not sentences:
+        raise CliError(f"{path}: no sentences")
+    return sentences, starts
+
+
+def _segmented(path: Path, lang: str | None) -> tuple[list[str], list[int], str]:
+    from .alignjob import breaks
+
+    if lang is not None and lang not in langs.CODES:
+        raise CliError(
+            f"{path}: the workbench segments only the six UN languages; use --presegmented for {lang}"
+        )
+    document = ingest.load(path, lang)
+    return [s.text for s in document.segments], breaks(document), document.lang
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from .align import align
+
+    if args.mt and args.no_mt:
+        raise CliError("--mt and --no-mt contradict each other")
+    targets = args.lang or []
+    if targets and len(targets) not in (1, len(args.translations)):
+        raise CliError(f"{len(targets)} --lang options for {len(args.translations)} translations")
+    if args.beads:
+        if len(args.translations) != 1:
+            raise CliError("--beads aligns one translation")
+        tgt_lang = targets[0] if targets else None
+        if args.presegmented:
+            if not args.source_lang or not tgt_lang:
+                raise CliError("--presegmented needs --source-lang and --lang")
+            src, src_breaks = _sentences(args.source)
+            tgt, tgt_breaks = _sentences(args.translations[0])
+            src_lang = args.source_lang
+        else:
+            src, src_breaks, src_lang = _segmented(args.source, args.source_lang)
+            tgt, tgt_breaks, tgt_lang = _segmented(args.translations[0], tgt_lang)
+        src_mt = None
+        if args.source_mt:
+            src_mt, _ = _sentences(args.source_mt)
+            if len(src_mt) != len(src):
+                raise CliError(f"{args.source_mt}: {len(src_mt)} lines for {len(src)} source sentences")
+        elif args.mt:
+            from .translate import Options, translate_texts
+
+            src_mt = translate_texts(src, src_lang, tgt_lang, _model_map(args), Options())
+        known = src_lang in langs.CODES and tgt_lang in langs.CODES
+        terminology = _terminology(args) if known else None
+        beads = align(
+            src, tgt, src_lang, tgt_lang, src_mt=src_mt, src_breaks=src_breaks, tgt_breaks=tgt_breaks,
+            terminology=terminology,
+        )  # fmt: skip
+        sys.stdout.write("".join(b.vecalign() + "\n" for b in beads))
+        return EXIT_OK
+
+    from .alignjob import align_documents
+    from .translate import Options
+
+    terminology = _terminology(args)
+    with Store(args.store) as store:
+        source_id = _documents(store, [str(args.source)], args.source_lang)[0]
+        translation_ids = []
+        for n, ref in enumerate(args.translations):
+            lang = targets[n] if len(targets) > 1 else (targets[0] if targets else None)
+            doc_id = _documents(store, [str(ref)], lang)[0]
+            _check_language(store, doc_id, ref, lang)
+            translation_ids.append(doc_id)
+        results = align_documents(
+            store, source_id, translation_ids, use_mt=True if args.mt else (False if args.no_mt else None),
+            model_map=_model_map(args) if args.mt else None, options=Options(), terminology=terminology,
+        )  # fmt: skip
+    columns = ("beads", "stored", "kept", "low-conf", "merged", "no-transl", "extra", "disagree")
+    print(f"{'lang':5} {'mt':>3} " + " ".join(f"{c:>9}" for c in columns))
+    for r in results:
+        values = (
+            len(r.beads),
+            r.stored,
+            r.kept,
+            r.low_confidence,
+            r.merged,
+            r.untranslated,
+            r.extra,
+            r.disagreements,
+        )
+        print(f"{r.lang:5} {'yes' if r.mt else 'no':>3} " + " ".join(f"{v:9}" for v in values))
+        for note in r.notes:
+            print(f"workbench: {r.lang}: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_language(store: Store, doc_id: int, ref: object, declared: str | None) -> None:
+    """A translation declared French that reads as Russian is a mistake worth stopping for."""
+    if declared is None:
+        return
+    document = store.document(doc_id)
+    found = ingest.detect_language(document.text)
+    if found is not None and found != declared:
+        raise CliError(
+            f"{ref}: the text reads as {langs.get(found).name}, not {langs.get(declared).name} as --lang says"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="UN translation and alignment workbench")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -518,6 +642,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--src-lang", type=_lang, help="language of --src")
     with_glossaries(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("align", help="align human translations with a source, sentence by sentence")
+    p.add_argument("source", type=Path, help="the source file (or a stored document)")
+    p.add_argument("translations", nargs="+", type=Path, metavar="TRANSLATION")
+    p.add_argument("--source-lang", type=_any_lang, help="language of the source (default: detected)")
+    p.add_argument(
+        "--lang", type=_any_lang, action="append", help="language of each translation (repeatable)"
+    )
+    p.add_argument(
+        "--mt", action="store_true", help="translate the source with the workbench's models to score"
+    )
+    p.add_argument("--no-mt", action="store_true", help="length and anchors only, no machine translation")
+    p.add_argument("--beads", action="store_true", help="print the beads (vecalign format) and store nothing")
+    p.add_argument("--presegmented", action="store_true", help="inputs have one sentence per line")
+    p.add_argument("--source-mt", type=Path, help="an MT of the source, one line per source sentence")
+    with_models(p)
+    with_glossaries(p)
+    with_store(p)
+    p.set_defaults(func=cmd_align)
 
     p = sub.add_parser("export", help="TMX 1.4b (six-language and per pair), XLIFF 1.2/2.1, TBX")
     p.add_argument("docs", nargs="+", metavar="DOC", help="document ids or names")

@@ -88,6 +88,7 @@ class Translation:
     updated_by: str | None = None
     updated_at: str | None = None
     id: int | None = None
+    confidence: float | None = None  # of the alignment bead, for origin "aligned"
 
 
 @dataclass

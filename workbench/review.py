@@ -40,6 +40,7 @@ def save(
         who=who,
         expected_version=expected_version,
         flags=flags,
+        confidence=current.confidence if unchanged else None,  # type: ignore[union-attr]
     )
     refresh_consistency(store, doc_id, lang)
     return saved

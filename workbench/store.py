@@ -136,6 +136,9 @@ MIGRATIONS: list[str] = [
         INSERT INTO tm_fts(tm_fts, rowid, text) VALUES ('delete', old.id, old.text);
     END;
     """,
+    """
+    ALTER TABLE translations ADD COLUMN confidence REAL;
+    """,
 ]
 
 
@@ -368,6 +371,7 @@ class Store:
         expected_version: int | None = None,
         replace: bool = True,
         flags: list[Flag] | None = None,
+        confidence: float | None = None,
     ) -> Translation:
         """Write one translation in its own transaction, with a history record.
 
@@ -387,8 +391,8 @@ class Store:
                     raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
                 tid = db.execute(
                     "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
-                    " version, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                    (segment_id, lang, text, origin.value, status.value, engine, who, stamp),
+                    " version, updated_by, updated_at, confidence) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                    (segment_id, lang, text, origin.value, status.value, engine, who, stamp, confidence),
                 ).lastrowid
                 db.execute(
                     "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
@@ -409,8 +413,8 @@ class Store:
                 version = current.version + 1
                 db.execute(
                     "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
-                    " version = ?, updated_by = ?, updated_at = ? WHERE id = ?",
-                    (text, origin.value, status.value, engine, version, who, stamp, current.id),
+                    " version = ?, updated_by = ?, updated_at = ?, confidence = ? WHERE id = ?",
+                    (text, origin.value, status.value, engine, version, who, stamp, confidence, current.id),
                 )
                 db.execute(
                     "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
@@ -532,4 +536,5 @@ def _translation(row: sqlite3.Row) -> Translation:
         row["updated_by"],
         row["updated_at"],
         row["id"],
+        row["confidence"],
     )

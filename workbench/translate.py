@@ -252,6 +252,25 @@ def _from_mt(job: _Job, pool: ModelPool, steps: list[Step], todo: list[Segment],
         stats.failed += sum(1 for s in todo if store.translation(s.id, job.tgt) is None)  # type: ignore[arg-type]
 
 
+def translate_texts(
+    texts: list[str], src: str, tgt: str, model_map: ModelMap, options: Options, pool: ModelPool | None = None
+) -> list[str]:
+    """Machine-translate sentences in memory (nothing stored): the aligner's view of a source."""
+    own = pool is None
+    pool = pool or ModelPool(options)
+    try:
+        for step in model_map.route(src, tgt):
+            out = [""] * len(texts)
+            for batch in pool.get(step.spec).translate(texts, step.src, step.tgt, **options.decoding()):
+                for i, text in zip(batch.indices, batch.texts, strict=True):
+                    out[i] = text
+            texts = out
+    finally:
+        if own:
+            pool.release()
+    return texts
+
+
 def refresh_consistency(store: Store, doc_id: int, lang: str) -> None:
     """Re-flag, in one transaction, the segments of a document translated inconsistently."""
     document = store.document(doc_id)

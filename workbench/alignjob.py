@@ -1,0 +1,177 @@
+"""Aligning a stored speech with its human translations and storing the result for review.
+
+Each translation is aligned to the source on its own (:func:`workbench.align.align`); the beads are
+then composed into one multilingual unit per group of source segments. Where one language merged two
+source sentences that another kept apart, the pairs disagree: those units are flagged for a reviewer,
+never exported silently (only approved work is exported by default). Aligned sentences become
+translations with origin ``aligned`` and their bead's confidence, reviewable like MT; low-confidence
+beads are flagged. A person's reviewed or approved translation is never replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import checks, langs
+from .align import Bead, align
+from .model import Document, Flag, Origin, Status
+from .mt.registry import ModelMap
+from .store import Store
+from .termmatch import Terminology
+from .translate import Options, translate_texts
+
+LOW_CONFIDENCE = 0.5
+KEEP = (Status.REVIEWED, Status.APPROVED)
+
+
+@dataclass
+class PairResult:
+    """What aligning one translation did."""
+
+    lang: str
+    beads: list[Bead]
+    stored: int = 0
+    kept: int = 0  # a person's reviewed or approved work left as it was
+    low_confidence: int = 0
+    merged: int = 0  # source segments translated together with the previous one
+    untranslated: int = 0  # source segments with no sentence of the translation
+    extra: int = 0  # translation sentences with no source sentence
+    disagreements: int = 0
+    mt: bool = False
+    notes: list[str] = field(default_factory=list)
+    disputed: set[int] = field(default_factory=set)  # source segments whose grouping the languages dispute
+
+
+def breaks(document: Document) -> list[int]:
+    """Indices (into the segment list) of segments that start a paragraph."""
+    out, count = [], 0
+    for paragraph in document.paragraphs:
+        out.append(count)
+        count += len(paragraph.segments)
+    return out
+
+
+def join(texts: list[str], lang: str) -> str:
+    return ("" if not langs.get(lang).spaced else " ").join(texts)
+
+
+def align_documents(
+    store: Store,
+    source_id: int,
+    translation_ids: list[int],
+    *,
+    use_mt: bool | None = None,
+    model_map: ModelMap | None = None,
+    options: Options | None = None,
+    terminology: Terminology | None = None,
+) -> list[PairResult]:
+    """Align every translation to the source and store the result.
+
+    ``use_mt``: True translates the source with the workbench's models for scoring, False never
+    does, None uses the machine translations already in the store when every segment has one.
+    """
+    source = store.document(source_id)
+    segments = source.segments
+    results: list[PairResult] = []
+    for translation_id in translation_ids:
+        translation = store.document(translation_id)
+        lang = translation.lang
+        if lang == source.lang:
+            raise ValueError(f"{translation.name} is in {lang}, the language of the source")
+        src_mt = _source_mt(store, source, lang, use_mt, model_map, options)
+        beads = align(
+            [s.text for s in segments],
+            [s.text for s in translation.segments],
+            source.lang,
+            lang,
+            src_mt=src_mt,
+            src_breaks=breaks(source),
+            tgt_breaks=breaks(translation),
+            terminology=terminology,
+        )
+        results.append(PairResult(lang, beads, mt=src_mt is not None))
+    _flag_disagreements(results)
+    for result, translation_id in zip(results, translation_ids, strict=True):
+        _store(store, source, store.document(translation_id), result, terminology)
+    return results
+
+
+def _source_mt(store, source, lang, use_mt, model_map, options) -> list[str] | None:
+    if use_mt is False:
+        return None
+    stored = {t.segment_id: t.text for t in store.translations(source.id, lang) if t.origin == Origin.MT}
+    if all(s.id in stored for s in source.segments):
+        return [stored[s.id] for s in source.segments]
+    if not use_mt:
+        return None
+    if model_map is None:
+        raise ValueError("--mt needs a model map")
+    return translate_texts(
+        [s.text for s in source.segments], source.lang, lang, model_map, options or Options()
+    )
+
+
+def _flag_disagreements(results: list[PairResult]) -> None:
+    """Source segments one language merges and another keeps apart: the languages disagree."""
+    grouped = {r.lang: {s: bead.src for bead in r.beads for s in bead.src} for r in results}
+    for result in results:
+        notes = set()
+        for bead in result.beads:
+            if len(bead.src) < 2:
+                continue
+            for other, theirs in grouped.items():
+                if other != result.lang and any(theirs.get(s, bead.src) != bead.src for s in bead.src):
+                    notes.add((bead.src, other))
+                    result.disputed.update(bead.src)
+        result.disagreements = len({src for src, _ in notes})
+        result.notes = [
+            f"segments {src[0]}-{src[-1]}: merged in {result.lang}, not in {other}"
+            for src, other in sorted(notes)
+        ]
+
+
+def _store(store: Store, source: Document, translation: Document, result: PairResult, terminology) -> None:
+    segments, lang = source.segments, result.lang
+    sentences = translation.segments
+    for bead in result.beads:
+        if not bead.tgt:
+            result.untranslated += len(bead.src)
+            continue
+        if not bead.src:
+            result.extra += len(bead.tgt)
+            continue
+        text = join([sentences[t].text for t in bead.tgt], lang)
+        first = segments[bead.src[0]]
+        flags: list[Flag] = []
+        if bead.confidence < LOW_CONFIDENCE:
+            flags.append(Flag("alignment", "warning", f"low alignment confidence ({bead.confidence:.2f})"))
+            result.low_confidence += 1
+        if len(bead.tgt) > 1:
+            flags.append(Flag("alignment", "info", f"{len(bead.tgt)} sentences of the translation"))
+        if set(bead.src) & result.disputed:
+            flags.append(
+                Flag("alignment", "warning", "the languages disagree on the sentence boundaries here")
+            )
+        source_text = join([segments[s].text for s in bead.src], source.lang)
+        own = checks.check(source_text, text, source.lang, lang, terminology)
+        if _put(store, first.id, lang, text, Status.TRANSLATED, bead.confidence, flags + own):  # type: ignore[arg-type]
+            result.stored += 1
+        else:
+            result.kept += 1
+        for s in bead.src[1:]:  # merged into the first segment's translation
+            result.merged += 1
+            note = Flag("alignment", "warning", f"translated together with segment {bead.src[0]} (merged)")
+            _put(store, segments[s].id, lang, "", Status.DRAFT, bead.confidence, [note, *flags])  # type: ignore[arg-type]
+
+
+def _put(
+    store: Store, segment_id: int, lang: str, text: str, status: Status, confidence: float, flags
+) -> bool:
+    current = store.translation(segment_id, lang)
+    if current is not None and (current.status in KEEP or current.origin == Origin.HUMAN):
+        return False
+    store.put_translation(
+        segment_id, lang, text, origin=Origin.ALIGNED, status=status, engine="align", flags=flags,
+        confidence=confidence,
+    )  # fmt: skip
+    return True
