@@ -65,3 +65,39 @@ def model_map(tiny_models, tmp_path_factory) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+REVIEWER = ("anna", "correct horse battery staple")
+SECOND = ("boris", "another long passphrase")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def review_server(tmp_path_factory, model_map):
+    """One review server for the test run: the seed speech in fr, ar and zh (tiny models), login on."""
+    from ui.app import Context, launch
+    from workbench import users
+    from workbench.cli import main
+    from workbench.glossary import load_all
+    from workbench.mt.registry import load_map
+    from workbench.termmatch import Terminology
+
+    root = tmp_path_factory.mktemp("review")
+    store = root / "wb.db"
+    argv = ["translate", str(EXAMPLE), "--to", "fr,ar,zh", "--model-map", str(model_map), "--store", str(store)]
+    assert main([*argv, "--beam", "2", "--max-length", "12", "--quiet"]) == 0
+    accounts = root / "users"
+    users.add(accounts, *REVIEWER)
+    users.add(accounts, *SECOND)
+    ctx = Context(store, Terminology(load_all()), model_map=load_map(model_map))
+    port = free_port()
+    app = launch(ctx, port=port, auth=users.load(accounts), block=False)
+    yield {"url": f"http://127.0.0.1:{port}/", "store": store, "ctx": ctx}
+    app.close()

@@ -17,6 +17,7 @@ from .mt.registry import LoadError, ModelMapError
 from .segment import RulesError
 from .store import DEFAULT_PATH, Store, StoreError
 from .tmx import TMXError
+from .users import UsersError
 from .xliff import XLIFFError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -33,6 +34,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     EvaluationError,
     TMXError,
     XLIFFError,
+    UsersError,
 )
 
 MARKS = {"present": "✓", "forced": "⚠", "missing": "✗", "suggested": "?", "forbidden": "✗"}
@@ -557,6 +559,41 @@ def _check_language(store: Store, doc_id: int, ref: object, declared: str | None
         )
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import users
+
+    if args.host not in LOOPBACK and not args.auth and not args.insecure:
+        raise CliError(
+            f"refusing to listen on {args.host} without --auth FILE (anyone on the network could edit); "
+            "add --insecure to do it anyway"
+        )
+    accounts = users.load(args.auth) if args.auth else None
+    from ui.app import Context, launch  # the app is a shell over the library; loaded only here
+
+    ctx = Context(args.store, _terminology(args), model_map=_model_map(args) if args.model_map else None)
+    print(f"workbench: serving {args.store} on http://{args.host}:{args.port}", file=sys.stderr)
+    launch(ctx, host=args.host, port=args.port, auth=accounts)
+    return EXIT_OK
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from . import users
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass(f"password for {args.name}: ")
+    )
+    users.add(args.file, args.name, password)
+    print(f"{args.file}: {args.name} added")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="UN translation and alignment workbench")
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -642,6 +679,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--src-lang", type=_lang, help="language of --src")
     with_glossaries(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("serve", help="the review interface in the browser (Gradio)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument(
+        "--auth", type=Path, help="users file (see 'workbench users add'): every page and API needs a login"
+    )
+    p.add_argument("--insecure", action="store_true", help="allow a non-loopback --host without --auth")
+    with_models(p)
+    with_glossaries(p)
+    with_store(p)
+    p.set_defaults(func=cmd_serve)
+
+    users_parser = sub.add_parser("users", help="reviewer accounts for 'workbench serve --auth'")
+    usub = users_parser.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    p = usub.add_parser(
+        "add", help="add or replace a reviewer (the password is asked, never stored in clear)"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users_add)
 
     p = sub.add_parser("align", help="align human translations with a source, sentence by sentence")
     p.add_argument("source", type=Path, help="the source file (or a stored document)")

@@ -1,16 +1,40 @@
-"""A reviewer's save: the same checks as machine output, the same conflict rules, one transaction.
+"""Reviewing translations: pages of segments, validated saves, confirmations, a segment's detail.
 
-The review interface and any script that edits translations call :func:`save`; nothing else writes a
-person's text, so every human edit is re-checked (terms, numbers, …) and versioned.
+The review interface (``ui/``) and scripts call these functions; nothing else writes a person's
+text, so every human edit is re-checked (terms, numbers, …), versioned, and refused when someone else
+saved the same segment meanwhile. A browser can change only target texts: the ids, sources and row
+count of a page are checked against what the server sent.
 """
 
 from __future__ import annotations
 
+import difflib
+import html
+from dataclasses import dataclass, field
+
 from . import checks
-from .model import Origin, Status, Translation
-from .store import Store
+from .model import Flag, Origin, Status, Translation
+from .store import ConflictError, Store
 from .termmatch import Terminology
 from .translate import refresh_consistency
+
+PAGE_SIZE = 100
+STATUS_FILTERS = ("all", "untranslated", "draft", "translated", "reviewed", "approved", "unconfirmed")
+FLAG_FILTERS = (
+    "all",
+    "any",
+    "error",
+    "term",
+    "forbidden",
+    "numbers",
+    "untranslated",
+    "alignment",
+    "inconsistent",
+)
+
+
+class ReviewError(ValueError):
+    """A save the server refuses (the page does not match what it sent)."""
 
 
 def save(
@@ -44,3 +68,247 @@ def save(
     )
     refresh_consistency(store, doc_id, lang)
     return saved
+
+
+@dataclass
+class Row:
+    """One segment on a review page."""
+
+    segment_id: int
+    index: int
+    paragraph: int
+    source: str
+    target: str
+    status: str  # a Status value, or "untranslated"
+    origin: str
+    version: int  # 0: no translation yet
+    flags: list[Flag] = field(default_factory=list)
+    confidence: float | None = None
+    refs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> bool:
+        return any(f.severity != "info" for f in self.flags)
+
+
+@dataclass
+class Page:
+    doc_id: int
+    name: str
+    source_lang: str
+    lang: str
+    number: int  # 0-based
+    pages: int
+    matching: int  # segments that pass the filters
+    total: int  # segments in the document
+    rows: list[Row]
+
+
+def _passes(row: Row, status: str, flag: str, text: str) -> bool:
+    if status == "unconfirmed" and row.status == Status.APPROVED:
+        return False
+    if status not in ("all", "unconfirmed") and row.status != status:
+        return False
+    if flag == "any" and not row.flagged:
+        return False
+    if flag == "error" and not any(f.severity == "error" for f in row.flags):
+        return False
+    if flag not in ("all", "any", "error") and not any(
+        f.code == flag and f.severity != "info" for f in row.flags
+    ):
+        return False
+    needle = text.casefold().strip()
+    return not needle or needle in row.source.casefold() or needle in row.target.casefold()
+
+
+def load_page(
+    store: Store,
+    doc_id: int,
+    lang: str,
+    *,
+    number: int = 0,
+    size: int = PAGE_SIZE,
+    status: str = "all",
+    flag: str = "all",
+    text: str = "",
+    refs: tuple[str, ...] = (),
+) -> Page:
+    """A page of ``size`` segments (after the filters), the target ``lang`` editable, ``refs`` shown."""
+    if status not in STATUS_FILTERS or flag not in FLAG_FILTERS:
+        raise ReviewError(f"unknown filter {status!r} / {flag!r}")
+    document = store.document(doc_id)
+    current = {t.segment_id: t for t in store.translations(doc_id, lang)}  # type: ignore[arg-type]
+    flags = store.document_flags(doc_id, lang)  # type: ignore[arg-type]
+    others = {r: {t.segment_id: t.text for t in store.translations(doc_id, r)} for r in refs}  # type: ignore[arg-type]
+    rows = []
+    for segment in document.segments:
+        t = current.get(segment.id)  # type: ignore[arg-type]
+        row = Row(
+            segment.id,  # type: ignore[arg-type]
+            segment.index,
+            segment.paragraph,
+            segment.text,
+            t.text if t else "",
+            t.status.value if t else "untranslated",
+            t.origin.value if t else "",
+            t.version if t else 0,
+            flags.get(segment.id, []),  # type: ignore[arg-type]
+            t.confidence if t else None,
+            {r: others[r].get(segment.id, "") for r in refs},  # type: ignore[arg-type]
+        )
+        if _passes(row, status, flag, text):
+            rows.append(row)
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(number, 0), pages - 1)
+    return Page(
+        doc_id, document.name, document.lang, lang, number, pages, len(rows), len(document.segments),
+        rows[number * size : (number + 1) * size],
+    )  # fmt: skip
+
+
+@dataclass
+class Conflict:
+    segment_id: int
+    index: int
+    yours: str
+    theirs: str
+    who: str | None
+
+
+@dataclass
+class SaveReport:
+    saved: list[int] = field(default_factory=list)  # segment ids
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def save_page(
+    store: Store,
+    lang: str,
+    sent: list[tuple[int, str, str, int]],
+    received: list[tuple[int, str, str]],
+    *,
+    who: str | None,
+    terminology: Terminology | None = None,
+) -> SaveReport:
+    """Save the targets a browser changed on a page.
+
+    ``sent`` is what the server sent: (segment id, source, target, version) per row; ``received`` what
+    came back: (segment id, source, target). Anything but a changed target is refused; a row someone
+    else saved meanwhile is not written but reported with both texts.
+    """
+    if len(received) != len(sent):
+        raise ReviewError(f"the page had {len(sent)} rows, the browser sent {len(received)}")
+    report = SaveReport()
+    for (sid, source, target, version), (rid, rsource, rtarget) in zip(sent, received, strict=True):
+        if rid != sid or rsource != source:
+            raise ReviewError("segment ids and source texts cannot be changed from the browser")
+        if rtarget == target:
+            continue
+        try:
+            save(store, sid, lang, rtarget, who=who, expected_version=version, terminology=terminology)
+            report.saved.append(sid)
+        except ConflictError as exc:
+            current = exc.current
+            index = next(
+                s.index for s in store.document(store.segment_source(sid)[2]).segments if s.id == sid
+            )
+            report.conflicts.append(
+                Conflict(
+                    sid,
+                    index,
+                    rtarget,
+                    current.text if current else "",
+                    current.updated_by if current else None,
+                )
+            )
+    return report
+
+
+def confirm(
+    store: Store,
+    segment_id: int,
+    lang: str,
+    version: int,
+    *,
+    who: str | None,
+    terminology: Terminology | None = None,
+) -> Translation:
+    """Approve a segment's current translation as it is (a conflict if it changed since ``version``)."""
+    current = store.translation(segment_id, lang)
+    if current is None:
+        raise ReviewError(f"segment {segment_id} has no {lang} translation to confirm")
+    return save(store, segment_id, lang, current.text, who=who, status=Status.APPROVED,
+                expected_version=version, terminology=terminology)  # fmt: skip
+
+
+# -- a segment in detail ---------------------------------------------------------------------
+
+MARK_CLASS = {
+    "present": "term-ok",
+    "forced": "term-forced",
+    "missing": "term-missing",
+    "suggested": "term-suggested",
+}
+
+
+@dataclass
+class Detail:
+    segment_id: int
+    source_html: str  # glossary terms highlighted
+    target_html: str
+    original: str | None  # the first version (MT, TM or aligned) when a person changed it
+    diff_html: str
+    flags: list[Flag]
+    comments: list[tuple[str | None, str, str]]
+    history: list[tuple[int, str | None, str, str, str]]  # version, who, at, status, text
+
+
+def _highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    out, last = [], 0
+    for start, end, css in sorted(spans):
+        if start < last:
+            continue
+        out += [html.escape(text[last:start]), f'<mark class="{css}">{html.escape(text[start:end])}</mark>']
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def word_diff(old: str, new: str) -> str:
+    """An HTML word diff: deletions struck through, insertions underlined."""
+    a, b = old.split(), new.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            out.append(f"<del>{html.escape(' '.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{html.escape(' '.join(b[j1:j2]))}</ins>")
+        if op == "equal":
+            out.append(html.escape(" ".join(a[i1:i2])))
+    return " ".join(out)
+
+
+def detail(store: Store, segment_id: int, lang: str, terminology: Terminology | None = None) -> Detail:
+    source, src, _ = store.segment_source(segment_id)
+    current = store.translation(segment_id, lang)
+    target = current.text if current else ""
+    flags = store.flags(current.id) if current else []  # type: ignore[arg-type]
+    marks = {f.concept: f.mark for f in flags if f.code == "term" and f.concept}
+    source_spans, target_spans = [], []
+    if terminology is not None:
+        for m in terminology.find(source, src):
+            source_spans.append((m.start, m.end, MARK_CLASS.get(marks.get(m.concept.id, ""), "term")))
+        for m in terminology.find(target, lang):
+            target_spans.append((m.start, m.end, MARK_CLASS.get(marks.get(m.concept.id, ""), "term")))
+    history = store.history(current.id) if current else []  # type: ignore[arg-type]
+    original = history[0].new_text if history and current and current.origin == Origin.HUMAN else None
+    return Detail(
+        segment_id,
+        _highlight(source, source_spans),
+        _highlight(target, target_spans),
+        original,
+        word_diff(original, target) if original is not None else "",
+        flags,
+        store.comments(segment_id, lang),
+        [(h.version, h.who, h.at, str(h.new_status), h.new_text) for h in history],
+    )

@@ -311,6 +311,98 @@ class Store:
             out.append({**dict(row), "languages": progress})
         return out
 
+    # ------------------------------------------------------------ segmentation edits
+
+    def _shift(self, db: sqlite3.Connection, doc_id: int, after: int, delta: int) -> None:
+        """Move the indices of segments after ``after`` by ``delta`` (two steps: idx is unique)."""
+        db.execute("UPDATE segments SET idx = -idx - 1 WHERE document_id = ? AND idx > ?", (doc_id, after))
+        db.execute(
+            "UPDATE segments SET idx = -idx - 1 + ? WHERE document_id = ? AND idx < 0", (delta, doc_id)
+        )
+
+    def split_segment(self, segment_id: int, offset: int) -> tuple[int, int]:
+        """Split a segment's source at ``offset`` (characters into its text); the translations stay
+        with the first part. Returns the two segment ids."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"{self.path}: no segment {segment_id}")
+            text = row["text"]
+            head, tail = text[:offset].rstrip(), text[offset:].lstrip()
+            if not head or not tail:
+                raise StoreError(f"segment {segment_id}: a split needs text on both sides of the cut")
+            tail_start = row["start"] + len(text) - len(tail)
+            self._shift(db, row["document_id"], row["idx"], 1)
+            db.execute(
+                'UPDATE segments SET text = ?, "end" = ? WHERE id = ?',
+                (head, row["start"] + len(head), segment_id),
+            )
+            new_id = db.execute(
+                'INSERT INTO segments (document_id, paragraph_id, idx, start, "end", raw_start, raw_end,'
+                " text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (row["document_id"], row["paragraph_id"], row["idx"] + 1, tail_start, row["end"],
+                 row["raw_start"], row["raw_end"], tail),
+            ).lastrowid  # fmt: skip
+        return segment_id, new_id  # type: ignore[return-value]
+
+    def merge_segments(self, segment_id: int, who: str | None = None) -> int:
+        """Merge a segment with the next one of its paragraph; translations are joined (a new version
+        of the first segment's, with history), so no text is lost."""
+        from . import langs
+
+        with self.transaction() as db:
+            first = db.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
+            if first is None:
+                raise NotFoundError(f"{self.path}: no segment {segment_id}")
+            second = db.execute(
+                "SELECT * FROM segments WHERE document_id = ? AND idx = ?",
+                (first["document_id"], first["idx"] + 1),
+            ).fetchone()
+            if second is None or second["paragraph_id"] != first["paragraph_id"]:
+                raise StoreError(f"segment {segment_id}: no next segment in the same paragraph to merge with")
+            doc_text = db.execute(
+                "SELECT text FROM documents WHERE id = ?", (first["document_id"],)
+            ).fetchone()[0]
+            merged = doc_text[first["start"] : second["end"]]
+            if merged.replace(" ", "") != (first["text"] + second["text"]).replace(" ", ""):
+                merged = f"{first['text']} {second['text']}"  # offsets moved by an earlier split
+            stamp = now()
+            mine = {
+                r["lang"]: r
+                for r in db.execute("SELECT * FROM translations WHERE segment_id = ?", (segment_id,))
+            }
+            theirs = {
+                r["lang"]: r
+                for r in db.execute("SELECT * FROM translations WHERE segment_id = ?", (second["id"],))
+            }
+            for lang in sorted(set(mine) | set(theirs)):
+                parts = [r["text"] for r in (mine.get(lang), theirs.get(lang)) if r is not None and r["text"]]
+                text = ("" if not langs.get(lang).spaced else " ").join(parts)
+                if lang in mine:
+                    current = mine[lang]
+                    version = current["version"] + 1
+                    db.execute(
+                        "UPDATE translations SET text = ?, status = 'draft', version = ?, updated_by = ?,"
+                        " updated_at = ? WHERE id = ?",
+                        (text, version, who, stamp, current["id"]),
+                    )
+                    db.execute(
+                        "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
+                        " new_status, who, at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?)",
+                        (current["id"], version, current["text"], text, current["status"], who, stamp),
+                    )
+                else:
+                    db.execute(
+                        "UPDATE translations SET segment_id = ?, text = ?, status = 'draft', updated_by = ?,"
+                        " updated_at = ? WHERE id = ?",
+                        (segment_id, text, who, stamp, theirs[lang]["id"]),
+                    )
+            db.execute('UPDATE segments SET text = ?, "end" = ?, raw_end = ? WHERE id = ?',
+                       (merged, second["end"], second["raw_end"], segment_id))  # fmt: skip
+            db.execute("DELETE FROM segments WHERE id = ?", (second["id"],))
+            self._shift(db, first["document_id"], first["idx"] + 1, -1)
+        return segment_id
+
     # ------------------------------------------------------------ translations
 
     def translations(self, doc_id: int, lang: str | None = None) -> list[Translation]:

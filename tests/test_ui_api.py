@@ -1,0 +1,148 @@
+"""Every endpoint of the review interface through gradio_client, logged in."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import EXAMPLE, REVIEWER, SECOND, shared
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from lxml import etree
+
+from workbench.model import Origin, Status
+from workbench.store import Store
+
+
+def client(server, account=REVIEWER) -> Client:
+    return Client(server["url"], auth=account, verbose=False)
+
+
+def load(c: Client, lang="fr", **filters):
+    args = {"status": "all", "flag": "all", "text": "", "number": 1, **filters}
+    return c.predict(1, lang, [], args["status"], args["flag"], args["text"], args["number"], api_name="/load_page")
+
+
+def edited(table: dict, row: int, text: str) -> dict:
+    data = [list(r) for r in table["data"]]
+    data[row][3] = text
+    return {"headers": table["headers"], "data": data, "metadata": None}
+
+
+def test_login_is_required(review_server):
+    with pytest.raises(Exception):  # noqa: B017 (gradio_client raises its own or httpx errors)
+        Client(review_server["url"], verbose=False).predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")
+    with pytest.raises(Exception):  # noqa: B017
+        Client(review_server["url"], auth=("anna", "wrong"), verbose=False)
+
+
+def test_load_page_and_filters(review_server):
+    c = client(review_server)
+    table, summary, detail, number = load(c)
+    assert table["headers"][:4] == ["#", "id", "source", "fr"] and len(table["data"]) == 26
+    assert "page 1 of 1" in summary and number == 1
+    assert "Segment" in detail
+    only = load(c, text="Minsk")[0]
+    assert [r[0] for r in only["data"]] == [r[0] for r in table["data"] if "Minsk" in r[2]]
+    styled = load(c, lang="ar")[0]
+    assert styled["metadata"]["styling"][0][3] == "direction: rtl; text-align: right;"
+
+
+def test_save_stores_the_edit_with_the_reviewer(review_server):
+    c = client(review_server)
+    table = load(c)[0]
+    row = 4
+    sid = table["data"][row][1]
+    table2, message, _ = c.predict(edited(table, row, "Texte revu par Anna."), api_name="/save")
+    assert "Saved 1 segment" in message
+    with Store(review_server["store"]) as store:
+        t = store.translation(sid, "fr")
+        assert (t.text, t.origin, t.status, t.updated_by) == ("Texte revu par Anna.", Origin.HUMAN, Status.REVIEWED, "anna")
+    assert table2["data"][row][3] == "Texte revu par Anna."
+
+
+def test_a_conflicting_save_is_refused_with_both_texts(review_server):
+    first, second = client(review_server), client(review_server, SECOND)
+    page_a, page_b = load(first)[0], load(second)[0]
+    row = 6
+    sid = page_a["data"][row][1]
+    assert "Saved 1" in first.predict(edited(page_a, row, "Version d'Anna."), api_name="/save")[1]
+    message = second.predict(edited(page_b, row, "Version de Boris."), api_name="/save")[1]
+    assert "Not saved" in message and "Version d&#x27;Anna." in message and "Version de Boris." in message
+    with Store(review_server["store"]) as store:
+        assert store.translation(sid, "fr").text == "Version d'Anna."
+
+
+@pytest.mark.parametrize("change", ["source", "id", "rows"])
+def test_the_server_validates_every_save(review_server, change):
+    c = client(review_server)
+    table = load(c)[0]
+    data = [list(r) for r in table["data"]]
+    if change == "source":
+        data[0][2] = "A forged source."
+    elif change == "id":
+        data[0][1] = 999999
+    else:
+        data = data[:-1]
+    with pytest.raises(AppError, match="cannot be changed from the browser|rows, the browser sent"):
+        c.predict({"headers": table["headers"], "data": data, "metadata": None}, api_name="/save")
+
+
+def test_confirm_approves_and_moves_on(review_server):
+    c = client(review_server)
+    table = load(c, lang="zh")[0]
+    sid = table["data"][0][1]
+    table2, message, detail = c.predict(api_name="/confirm")
+    assert message == "Confirmed." and table2["data"][0][4] == "approved"
+    assert "row 2" in detail  # the next unconfirmed segment is selected
+    with Store(review_server["store"]) as store:
+        t = store.translation(sid, "zh")
+        assert t.status == Status.APPROVED and t.origin == Origin.MT and t.updated_by == "anna"
+
+
+def test_split_and_merge(review_server):
+    c = client(review_server)
+    table = load(c, lang="ar")[0]
+    source = table["data"][0][2]
+    cut = source.index(",") + 1
+    after = c.predict(source[:cut] + "|" + source[cut:], api_name="/split")
+    assert after[1] == "Split." and len(after[0]["data"]) == 27
+    assert after[0]["data"][1][2] == source[cut:].strip()
+    merged = c.predict(api_name="/merge")
+    assert merged[1] == "Merged with the next segment." and len(merged[0]["data"]) == 26
+    assert merged[0]["data"][0][2] == source
+    with pytest.raises(AppError, match="one '\\|'"):
+        c.predict("no marker", api_name="/split")
+
+
+def test_comment_shows_in_the_detail(review_server):
+    c = client(review_server)
+    load(c)
+    note, detail = c.predict("Check the title against the programme.", api_name="/comment")
+    assert note == "" and "Check the title against the programme." in detail and "anna" in detail
+
+
+def test_exports_download_and_validate(review_server, tmp_path):
+    c = client(review_server)
+    files, note = c.predict([1], "all", api_name="/export_tmx")
+    names = sorted(f.rsplit("/", 1)[-1] for f in files)
+    assert names == ["memory.en-ar.tmx", "memory.en-fr.tmx", "memory.en-zh.tmx", "memory.tmx"]
+    dtd = etree.DTD(str(shared("tmx", "schemas", "tmx14.dtd")))
+    for path in files:
+        assert dtd.validate(etree.parse(path)), dtd.error_log
+    assert "26 units" in note
+    xlf, _ = c.predict([1], "fr", "2.1", api_name="/export_xliff")
+    assert len(xlf) == 1 and etree.parse(xlf[0]).getroot().get("version") == "2.1"
+
+
+def test_documents_upload_and_align(review_server, tmp_path):
+    c = client(review_server)
+    listing = c.predict(api_name="/documents")[0]
+    assert listing["data"][0][1] == EXAMPLE.name
+    speech = tmp_path / "short.en.txt"
+    speech.write_text("The Secretary-General thanked Member States.\n\nThank you.", encoding="utf-8")
+    status = c.predict(handle_file(str(speech)), ["fr"], api_name="/upload")
+    assert "translated it" in status and "fr: 2 MT" in status
+    human = tmp_path / "short.fr.txt"
+    human.write_text("Le Secrétaire général a remercié les États Membres.\n\nJe vous remercie.", encoding="utf-8")
+    doc_id = c.predict(api_name="/documents")[0]["data"][-1][0]
+    result = c.predict(handle_file(str(human)), doc_id, "fr", api_name="/align")
+    assert "2 beads" in result

@@ -1,0 +1,505 @@
+"""The translators' review interface (Gradio 6): a thin shell over :mod:`workbench.review` and friends.
+
+Every handler opens the store, calls one library function and renders the result; no review logic
+lives here. Pages ship the whole table on every event, so a page holds 100 segments. Only target
+texts can change from the browser: the server checks ids, sources and row counts on every save.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from workbench import alignjob, ingest, langs, review, tmx, xliff
+from workbench.model import Status
+from workbench.mt.registry import LoadError, ModelMap, ModelMapError
+from workbench.store import ConflictError, Store, StoreError
+from workbench.termmatch import Terminology
+from workbench.translate import Options, translate_documents
+
+TARGET_COLUMN = 3
+COLUMNS = ["#", "id", "source", "target", "status", "origin", "QA"]
+MAX_UPLOAD = "20mb"
+CSS = """
+.gradio-container { font-family: system-ui, "Noto Sans", "WenQuanYi Micro Hei", sans-serif; }
+#detail .rtl, .rtl { direction: rtl; text-align: right; }
+#detail mark.term-ok { background: #c8f0c8; } #detail mark.term-forced { background: #ffe08a; }
+#detail mark.term-missing { background: #ffb3b3; } #detail mark.term-suggested { background: #d8e4ff; }
+#detail mark.term { background: #eee; } #detail del { color: #a00; } #detail ins { color: #070; }
+#message .conflict { border-left: 4px solid #c00; padding-left: 8px; }
+"""
+# Keyboard: Ctrl+Enter confirm and go to the next unconfirmed; Ctrl+Shift+F next flagged segment;
+# Alt+PageDown / Alt+PageUp next / previous page.
+SHORTCUTS = """
+() => {
+  document.addEventListener('keydown', (e) => {
+    const click = (id) => {
+      const b = document.getElementById(id);
+      if (b) { e.preventDefault(); b.click(); }
+    };
+    if (e.ctrlKey && e.key === 'Enter') click('confirm');
+    else if (e.ctrlKey && e.shiftKey && (e.key === 'F' || e.key === 'f')) click('next-flagged');
+    else if (e.altKey && e.key === 'PageDown') click('next-page');
+    else if (e.altKey && e.key === 'PageUp') click('prev-page');
+  });
+}
+"""
+MARKS = {"present": "✓", "forced": "⚠", "missing": "✗", "suggested": "?", "forbidden": "✗"}
+
+
+@dataclass
+class Context:
+    """What the server was started with."""
+
+    store_path: Path
+    terminology: Terminology
+    model_map: ModelMap | None = None
+    options: Options = field(default_factory=Options)
+    exports: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="workbench-exports-")))
+
+
+def _who(request: gr.Request | None) -> str | None:
+    return getattr(request, "username", None) or None
+
+
+def _cell_style(lang: str) -> str:
+    if langs.get(lang).rtl:
+        return "direction: rtl; text-align: right;"
+    if not langs.get(lang).spaced:
+        return 'font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif;'
+    return ""
+
+
+def _qa(row: review.Row) -> str:
+    marks = [
+        MARKS.get(f.mark or "", "") + (f.concept or "") for f in row.flags if f.code == "term" and f.mark
+    ]
+    others = sorted({f.code for f in row.flags if f.code != "term" and f.severity != "info"})
+    return " ".join(marks + [f"!{c}" for c in others])
+
+
+def _table(page: review.Page) -> dict:
+    refs = list(page.rows[0].refs) if page.rows else []
+    headers = [*COLUMNS[:TARGET_COLUMN], page.lang, *COLUMNS[TARGET_COLUMN + 1 :], *refs]
+    data, styling = [], []
+    for row in page.rows:
+        data.append([row.index, row.segment_id, row.source, row.target, row.status, row.origin, _qa(row),
+                     *[row.refs[r] for r in refs]])  # fmt: skip
+        styling.append(["", "", _cell_style(page.source_lang), _cell_style(page.lang), "", "", "",
+                        *[_cell_style(r) for r in refs]])  # fmt: skip
+    return {"headers": headers, "data": data, "metadata": {"styling": styling}}
+
+
+def _state(page: review.Page, selected: int = 0) -> dict:
+    return {
+        "doc": page.doc_id,
+        "lang": page.lang,
+        "number": page.number,
+        "rows": [(r.segment_id, r.source, r.target, r.version, r.status, r.flagged) for r in page.rows],
+        "selected": min(selected, max(len(page.rows) - 1, 0)),
+    }
+
+
+def _summary(page: review.Page) -> str:
+    return (
+        f"**{html.escape(page.name)}** ({page.source_lang} → {page.lang}) — page {page.number + 1} of "
+        f"{page.pages}, {page.matching} of {page.total} segments match the filters"
+    )
+
+
+def _render_detail(ctx: Context, store: Store, state: dict) -> str:
+    if not state.get("rows"):
+        return "<p>No segment on this page.</p>"
+    sid = state["rows"][state["selected"]][0]
+    lang = state["lang"]
+    d = review.detail(store, sid, lang, ctx.terminology)
+    source_lang = store.segment_source(sid)[1]
+    rtl_src = ' class="rtl"' if langs.get(source_lang).rtl else ""
+    rtl_tgt = ' class="rtl"' if langs.get(lang).rtl else ""
+    parts = [
+        f"<h4>Segment #{state['rows'][state['selected']][0]} (row {state['selected'] + 1})</h4>",
+        f"<p{rtl_src} lang='{source_lang}'>{d.source_html}</p>",
+        f"<p{rtl_tgt} lang='{lang}'>{d.target_html or '<em>no translation</em>'}</p>",
+    ]
+    if d.original is not None:
+        parts.append(f"<p><b>Original (v1):</b> <span{rtl_tgt}>{html.escape(d.original)}</span></p>")
+        parts.append(f"<p><b>Changes:</b> <span{rtl_tgt}>{d.diff_html}</span></p>")
+    if d.flags:
+        items = "".join(
+            f"<li>{MARKS.get(f.mark or '', '!')} <b>{f.code}</b>: {html.escape(f.message)}</li>"
+            for f in d.flags
+        )
+        parts.append(f"<ul class='flags'>{items}</ul>")
+    if d.comments:
+        items = "".join(
+            f"<li>{html.escape(w or '?')} ({at}): {html.escape(t)}</li>" for w, at, t in d.comments
+        )
+        parts.append(f"<p><b>Comments</b></p><ul>{items}</ul>")
+    if d.history:
+        items = "".join(
+            f"<li>v{v} {html.escape(w or '?')} {at} [{st}] <span{rtl_tgt}>{html.escape(t)}</span></li>"
+            for v, w, at, st, t in d.history
+        )
+        parts.append(f"<details><summary>History ({len(d.history)})</summary><ul>{items}</ul></details>")
+    return "\n".join(parts)
+
+
+def _conflicts(report: review.SaveReport) -> str:
+    lines = []
+    for c in report.conflicts:
+        who = html.escape(c.who or "someone")
+        lines.append(
+            f"<div class='conflict'><b>Not saved: segment #{c.index} was changed by {who} meanwhile.</b>"
+            f"<br>Their text: {html.escape(c.theirs)}<br>Your text: {html.escape(c.yours)}</div>"
+        )
+    return "".join(lines)
+
+
+def _doc_choices(store: Store) -> list[tuple[str, int]]:
+    return [(f"{d['id']}: {d['name']} ({d['lang']})", d["id"]) for d in store.documents()]
+
+
+def build(ctx: Context) -> gr.Blocks:
+    """The whole app: Review, Documents and Export tabs."""
+
+    def open_store() -> Store:
+        return Store(ctx.store_path)
+
+    def fail(exc: Exception) -> gr.Error:
+        return gr.Error(str(exc), print_exception=False)
+
+    def load(doc_id, lang, refs, status, flag, text, number):
+        if doc_id in (None, ""):
+            raise gr.Error("choose a document", print_exception=False)
+        try:
+            lang = langs.normalize(lang)
+            refs = tuple(langs.normalize(r) for r in refs or () if r != lang)
+            with open_store() as store:
+                page = review.load_page(store, int(doc_id), lang, number=int(number or 1) - 1, status=status,
+                                        flag=flag, text=text or "", refs=refs)  # fmt: skip
+                state = _state(page)
+                return _table(page), state, _summary(page), _render_detail(ctx, store, state), page.number + 1
+        except (StoreError, review.ReviewError, langs.UnknownLanguageError) as exc:
+            raise fail(exc) from None
+
+    def save(table, state, request: gr.Request):
+        if not state or "rows" not in state:
+            raise gr.Error("load a page first", print_exception=False)
+        data = table["data"] if isinstance(table, dict) else table
+        try:
+            received = [(int(r[1]), str(r[2]), str(r[TARGET_COLUMN] or "")) for r in data]
+        except (ValueError, IndexError, TypeError):
+            raise gr.Error("the page was changed in the browser: reload it", print_exception=False) from None
+        sent = [(sid, src, tgt, ver) for sid, src, tgt, ver, _, _ in state["rows"]]
+        try:
+            with open_store() as store:
+                report = review.save_page(store, state["lang"], sent, received, who=_who(request),
+                                          terminology=ctx.terminology)  # fmt: skip
+                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
+                selected = state["selected"]
+                new_state = _state(page, selected)
+                message = f"Saved {len(report.saved)} segment(s)." if report.saved else ""
+                return (
+                    _table(page),
+                    new_state,
+                    message + _conflicts(report),
+                    _render_detail(ctx, store, new_state),
+                )
+        except (review.ReviewError, StoreError) as exc:
+            raise fail(exc) from None
+
+    def select(state, evt: gr.SelectData):
+        if not state or not state.get("rows"):
+            return state, ""
+        state = {**state, "selected": int(evt.index[0])}
+        with open_store() as store:
+            return state, _render_detail(ctx, store, state)
+
+    def confirm(state, request: gr.Request):
+        if not state or not state.get("rows"):
+            raise gr.Error("load a page first", print_exception=False)
+        sid, _, _, version, _, _ = state["rows"][state["selected"]]
+        message = ""
+        with open_store() as store:
+            try:
+                review.confirm(
+                    store, sid, state["lang"], version, who=_who(request), terminology=ctx.terminology
+                )
+                message = "Confirmed."
+            except ConflictError as exc:
+                current = exc.current
+                message = (f"<div class='conflict'><b>Not confirmed: changed meanwhile by "
+                           f"{html.escape(current.updated_by or 'someone')}.</b> Their text: "
+                           f"{html.escape(current.text)}</div>")  # fmt: skip
+            except review.ReviewError as exc:
+                raise fail(exc) from None
+            page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
+            rows = page.rows
+            after = [i for i in range(state["selected"] + 1, len(rows)) if rows[i].status != Status.APPROVED]
+            new_state = _state(page, after[0] if after else state["selected"])
+            return _table(page), new_state, message, _render_detail(ctx, store, new_state)
+
+    def next_flagged(state):
+        if not state or not state.get("rows"):
+            return state, ""
+        rows = state["rows"]
+        start = state["selected"]
+        order = list(range(start + 1, len(rows))) + list(range(0, start + 1))
+        hit = next((i for i in order if rows[i][5]), start)
+        state = {**state, "selected": hit}
+        with open_store() as store:
+            return state, _render_detail(ctx, store, state)
+
+    def comment(state, text, request: gr.Request):
+        if not state or not state.get("rows") or not (text or "").strip():
+            raise gr.Error("select a segment and write a comment", print_exception=False)
+        sid = state["rows"][state["selected"]][0]
+        with open_store() as store:
+            store.add_comment(sid, state["lang"], text.strip(), _who(request))
+            return "", _render_detail(ctx, store, state)
+
+    def split(state, marked):
+        if not state or not state.get("rows"):
+            raise gr.Error("load a page first", print_exception=False)
+        sid, source = state["rows"][state["selected"]][:2]
+        marked = marked or ""
+        if marked.count("|") != 1 or marked.replace("|", "") != source:
+            raise gr.Error("copy the source and put one '|' where it should be split", print_exception=False)
+        try:
+            with open_store() as store:
+                store.split_segment(sid, marked.index("|"))
+                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
+                new_state = _state(page, state["selected"])
+                return _table(page), new_state, "Split.", _render_detail(ctx, store, new_state)
+        except StoreError as exc:
+            raise fail(exc) from None
+
+    def merge(state, request: gr.Request):
+        if not state or not state.get("rows"):
+            raise gr.Error("load a page first", print_exception=False)
+        sid = state["rows"][state["selected"]][0]
+        try:
+            with open_store() as store:
+                store.merge_segments(sid, who=_who(request))
+                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
+                new_state = _state(page, state["selected"])
+                return (
+                    _table(page),
+                    new_state,
+                    "Merged with the next segment.",
+                    _render_detail(ctx, store, new_state),
+                )
+        except StoreError as exc:
+            raise fail(exc) from None
+
+    def documents():
+        with open_store() as store:
+            rows = []
+            for d in store.documents():
+                present = sorted(d["languages"])
+                total = max(d["segments"], 1)
+                progress = ", ".join(
+                    f"{k} {100 * v['approved'] // total}%" for k, v in sorted(d["languages"].items())
+                )
+                rows.append([d["id"], d["name"], d["lang"], d["segments"], " ".join(present), progress])
+            choices = _doc_choices(store)
+        headers = ["id", "name", "source", "segments", "languages", "approved"]
+        return {"headers": headers, "data": rows}, gr.Dropdown(choices=choices), gr.Dropdown(choices=choices)
+
+    def upload(file, targets, progress=gr.Progress()):  # noqa: B008 (Gradio's way to report progress)
+        if file is None:
+            raise gr.Error("choose a .txt, .md or .docx file", print_exception=False)
+        try:
+            with open_store() as store:
+                document = ingest.ingest_file(store, Path(file), None)
+                if not targets:
+                    return f"Stored {document.name} ({document.lang}, {len(document.segments)} segments)."
+                if ctx.model_map is None:
+                    raise gr.Error(
+                        "this server has no model map: start it with --model-map", print_exception=False
+                    )
+                wanted = [langs.normalize(t) for t in targets if langs.normalize(t) != document.lang]
+
+                def bar(label, total):
+                    done = [0]
+
+                    def advance(n):
+                        done[0] += n
+                        progress(done[0] / max(total, 1), desc=label)
+
+                    return advance
+
+                stats = translate_documents(store, [document.id], wanted, ctx.model_map, ctx.options, bar,
+                                            terminology=ctx.terminology)  # fmt: skip
+            lines = ", ".join(f"{s.lang}: {s.from_mt} MT, {s.from_tm} TM, {s.failed} failed" for s in stats)
+            return f"Stored {document.name} ({document.lang}) and translated it — {lines}."
+        except (ingest.IngestError, StoreError, LoadError, ModelMapError) as exc:
+            raise fail(exc) from None
+
+    def align_upload(file, doc_id, lang):
+        if file is None or doc_id in (None, "") or not lang:
+            raise gr.Error(
+                "choose the translation file, the document and its language", print_exception=False
+            )
+        try:
+            with open_store() as store:
+                translation = ingest.ingest_file(store, Path(file), langs.normalize(lang))
+                (result,) = alignjob.align_documents(store, int(doc_id), [translation.id],
+                                                     terminology=ctx.terminology)  # fmt: skip
+            return (f"Aligned {translation.name}: {len(result.beads)} beads, {result.stored} stored, "
+                    f"{result.low_confidence} low-confidence flagged, {result.merged} merged.")  # fmt: skip
+        except (ingest.IngestError, StoreError, ValueError) as exc:
+            raise fail(exc) from None
+
+    def export_tmx(doc_ids, status):
+        if not doc_ids:
+            raise gr.Error("choose at least one document", print_exception=False)
+        folder = Path(tempfile.mkdtemp(dir=ctx.exports))
+        with open_store() as store:
+            paths, warnings, units = tmx.export(store, [int(d) for d in doc_ids], folder / "memory.tmx",
+                                                status=status, pairs=True)  # fmt: skip
+        note = f"{units} units ({status})." + ("".join(f"<br>⚠ {html.escape(w)}" for w in warnings))
+        return [str(p) for p in paths], note
+
+    def export_xliff(doc_ids, lang, version):
+        if not doc_ids or not lang:
+            raise gr.Error("choose documents and a target language", print_exception=False)
+        folder = Path(tempfile.mkdtemp(dir=ctx.exports))
+        tgt = langs.normalize(lang)
+        out = []
+        with open_store() as store:
+            for doc_id in doc_ids:
+                document = store.document(int(doc_id))
+                if document.lang == tgt:
+                    continue
+                path = folder / f"{Path(document.name).stem}.{document.lang}-{tgt}.xlf"
+                xliff.export(store, int(doc_id), tgt, path, version)
+                out.append(str(path))
+        return out, f"{len(out)} file(s)."
+
+    with open_store() as store:
+        choices = _doc_choices(store)
+    codes = list(langs.CODES)
+    with gr.Blocks(title="workbench — review") as app:
+        gr.Markdown("## workbench — translation review")
+        with gr.Tab("Review"):
+            state = gr.State({})
+            with gr.Row():
+                doc = gr.Dropdown(choices, label="Document", elem_id="doc", scale=3)
+                lang = gr.Dropdown(codes, value="fr", label="Target", elem_id="lang", scale=1)
+                refs = gr.CheckboxGroup(codes, label="Also show", elem_id="refs", scale=3)
+            with gr.Row():
+                status = gr.Dropdown(
+                    list(review.STATUS_FILTERS), value="all", label="Status", elem_id="status"
+                )
+                flag = gr.Dropdown(list(review.FLAG_FILTERS), value="all", label="Flags", elem_id="flag")
+                text = gr.Textbox(label="Text contains", elem_id="text")
+                number = gr.Number(value=1, precision=0, minimum=1, label="Page", elem_id="page")
+            with gr.Row():
+                load_btn = gr.Button("Load", variant="primary", elem_id="load")
+                prev_btn = gr.Button("◀ Previous page", elem_id="prev-page")
+                next_btn = gr.Button("Next page ▶", elem_id="next-page")
+                confirm_btn = gr.Button("Confirm & next (Ctrl+Enter)", elem_id="confirm")
+                flagged_btn = gr.Button("Next flagged (Ctrl+Shift+F)", elem_id="next-flagged")
+            summary = gr.Markdown(elem_id="summary")
+            message = gr.HTML(elem_id="message")
+            grid = gr.Dataframe(
+                headers=COLUMNS, datatype="str", type="array", interactive=True, wrap=True, elem_id="grid",
+                static_columns=[0, 1, 2, 4, 5, 6], row_limits=None, max_height=640,
+            )  # fmt: skip
+            detail = gr.HTML(elem_id="detail")
+            with gr.Row():
+                note = gr.Textbox(label="Comment", elem_id="comment", scale=4)
+                comment_btn = gr.Button("Add comment", elem_id="add-comment", scale=1)
+            with gr.Row():
+                marked = gr.Textbox(
+                    label="Split: the source with one '|' at the cut", elem_id="split-text", scale=4
+                )
+                split_btn = gr.Button("Split", elem_id="split", scale=1)
+                merge_btn = gr.Button("Merge with next", elem_id="merge", scale=1)
+
+            page_inputs = [doc, lang, refs, status, flag, text, number]
+            page_outputs = [grid, state, summary, detail, number]
+            load_btn.click(load, page_inputs, page_outputs, api_name="load_page")
+            prev_btn.click(lambda n: max(int(n or 1) - 1, 1), number, number).then(
+                load, page_inputs, page_outputs
+            )
+            next_btn.click(lambda n: int(n or 1) + 1, number, number).then(load, page_inputs, page_outputs)
+            grid.input(save, [grid, state], [grid, state, message, detail], api_name="save")
+            grid.select(select, state, [state, detail])
+            confirm_btn.click(confirm, state, [grid, state, message, detail], api_name="confirm")
+            flagged_btn.click(next_flagged, state, [state, detail], api_name="next_flagged")
+            comment_btn.click(comment, [state, note], [note, detail], api_name="comment")
+            split_btn.click(split, [state, marked], [grid, state, message, detail], api_name="split")
+            merge_btn.click(merge, state, [grid, state, message, detail], api_name="merge")
+
+        with gr.Tab("Documents"):
+            listing = gr.Dataframe(interactive=False, elem_id="documents")
+            refresh = gr.Button("Refresh", elem_id="refresh")
+            with gr.Row():
+                upload_file = gr.File(label="Speech (.txt, .md, .docx)", file_types=[".txt", ".md", ".docx"])
+                targets = gr.CheckboxGroup(codes, label="Translate into", elem_id="targets")
+                upload_btn = gr.Button("Store and translate", elem_id="upload")
+            with gr.Row():
+                human_file = gr.File(label="Human translation", file_types=[".txt", ".md", ".docx"])
+                align_doc = gr.Dropdown(choices, label="Of document", elem_id="align-doc")
+                align_lang = gr.Dropdown(codes, label="Its language", elem_id="align-lang")
+                align_btn = gr.Button("Align", elem_id="align")
+            status_line = gr.Markdown(elem_id="documents-status")
+            refresh.click(documents, None, [listing, doc, align_doc], api_name="documents")
+            upload_btn.click(upload, [upload_file, targets], status_line, api_name="upload")
+            align_btn.click(align_upload, [human_file, align_doc, align_lang], status_line, api_name="align")
+
+        with gr.Tab("Export"):
+            export_docs = gr.Dropdown(choices, multiselect=True, label="Documents", elem_id="export-docs")
+            with gr.Row():
+                export_status = gr.Dropdown(
+                    ["approved", "reviewed", "all"], value="approved", label="TMX: status"
+                )
+                tmx_btn = gr.Button("Build TMX (six-language and per pair)", elem_id="build-tmx")
+            with gr.Row():
+                xliff_lang = gr.Dropdown(codes, label="XLIFF target", elem_id="xliff-lang")
+                xliff_version = gr.Radio(["2.1", "1.2"], value="2.1", label="XLIFF version")
+                xliff_btn = gr.Button("Build XLIFF", elem_id="build-xliff")
+            files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads")
+            export_note = gr.HTML()
+            tmx_btn.click(
+                export_tmx, [export_docs, export_status], [files, export_note], api_name="export_tmx"
+            )
+            xliff_btn.click(export_xliff, [export_docs, xliff_lang, xliff_version], [files, export_note],
+                            api_name="export_xliff")  # fmt: skip
+        app.load(documents, None, [listing, doc, align_doc])
+    return app
+
+
+def launch(
+    ctx: Context,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: dict[str, str] | None = None,
+    block: bool = True,
+):
+    """Start the server (loopback by default, analytics off, no share link, no SSR)."""
+    from workbench import users
+
+    app = build(ctx)
+    checker = (lambda name, password: users.verify(auth, name, password)) if auth else None
+    app.queue(default_concurrency_limit=8)
+    app.launch(
+        server_name=host, server_port=port, share=False, ssr_mode=False, auth=checker,
+        auth_message="workbench: sign in with your reviewer account" if auth else None,
+        prevent_thread_lock=not block, show_error=False, quiet=not block, max_file_size=MAX_UPLOAD,
+        allowed_paths=[str(ctx.exports)], css=CSS, js=SHORTCUTS, footer_links=[],
+    )  # fmt: skip
+    return app
+
+
+__all__ = ["Context", "build", "launch"]

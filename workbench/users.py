@@ -1,0 +1,63 @@
+"""Reviewer accounts for the review interface: a file of ``name:pbkdf2_sha256$rounds$salt$hash`` lines.
+
+Passwords are never stored in clear; ``workbench users add FILE NAME`` appends or replaces a line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+ROUNDS = 200_000
+
+
+class UsersError(ValueError):
+    """A users file that cannot be used (the message names the file and line)."""
+
+
+def hash_password(password: str, salt: bytes | None = None, rounds: int = ROUNDS) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, rounds)
+    return f"pbkdf2_sha256${rounds}${salt.hex()}${digest.hex()}"
+
+
+def load(path: str | Path) -> dict[str, str]:
+    """name → password hash."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsersError(f"{path}: cannot read the users file ({exc.strerror})") from None
+    users = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, stored = line.partition(":")
+        if not sep or not name.strip() or stored.count("$") != 3 or not stored.startswith("pbkdf2_sha256$"):
+            raise UsersError(f"{path}:{number}: expected 'name:pbkdf2_sha256$…' (use 'workbench users add')")
+        users[name.strip()] = stored.strip()
+    if not users:
+        raise UsersError(f"{path}: no users")
+    return users
+
+
+def verify(users: dict[str, str], name: str, password: str) -> bool:
+    stored = users.get(name)
+    if stored is None:
+        hash_password(password, b"0" * 16)  # the same work for unknown names: no timing hint
+        return False
+    _, rounds, salt, _ = stored.split("$")
+    return hmac.compare_digest(hash_password(password, bytes.fromhex(salt), int(rounds)), stored)
+
+
+def add(path: str | Path, name: str, password: str) -> None:
+    """Add or replace ``name`` in the users file (created with owner-only permissions)."""
+    if not name or ":" in name or not password:
+        raise UsersError("a user needs a name without ':' and a password")
+    path = Path(path)
+    users = load(path) if path.exists() and path.read_text(encoding="utf-8").strip() else {}
+    users[name] = hash_password(password)
+    path.write_text("".join(f"{n}:{h}\n" for n, h in users.items()), encoding="utf-8")
+    path.chmod(0o600)
