@@ -91,7 +91,16 @@ def review_server(tmp_path_factory, model_map):
 
     root = tmp_path_factory.mktemp("review")
     store = root / "wb.db"
-    argv = ["translate", str(EXAMPLE), "--to", "fr,ar,zh", "--model-map", str(model_map), "--store", str(store)]
+    argv = [
+        "translate",
+        str(EXAMPLE),
+        "--to",
+        "fr,ar,zh",
+        "--model-map",
+        str(model_map),
+        "--store",
+        str(store),
+    ]
     assert main([*argv, "--beam", "2", "--max-length", "12", "--quiet"]) == 0
     accounts = root / "users"
     users.add(accounts, *REVIEWER)

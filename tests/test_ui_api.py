@@ -18,7 +18,9 @@ def client(server, account=REVIEWER) -> Client:
 
 def load(c: Client, lang="fr", **filters):
     args = {"status": "all", "flag": "all", "text": "", "number": 1, **filters}
-    return c.predict(1, lang, [], args["status"], args["flag"], args["text"], args["number"], api_name="/load_page")
+    return c.predict(
+        1, lang, [], args["status"], args["flag"], args["text"], args["number"], api_name="/load_page"
+    )
 
 
 def edited(table: dict, row: int, text: str) -> dict:
@@ -29,7 +31,9 @@ def edited(table: dict, row: int, text: str) -> dict:
 
 def test_login_is_required(review_server):
     with pytest.raises(Exception):  # noqa: B017 (gradio_client raises its own or httpx errors)
-        Client(review_server["url"], verbose=False).predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")
+        Client(review_server["url"], verbose=False).predict(
+            1, "fr", [], "all", "all", "", 1, api_name="/load_page"
+        )
     with pytest.raises(Exception):  # noqa: B017
         Client(review_server["url"], auth=("anna", "wrong"), verbose=False)
 
@@ -55,7 +59,12 @@ def test_save_stores_the_edit_with_the_reviewer(review_server):
     assert "Saved 1 segment" in message
     with Store(review_server["store"]) as store:
         t = store.translation(sid, "fr")
-        assert (t.text, t.origin, t.status, t.updated_by) == ("Texte revu par Anna.", Origin.HUMAN, Status.REVIEWED, "anna")
+        assert (t.text, t.origin, t.status, t.updated_by) == (
+            "Texte revu par Anna.",
+            Origin.HUMAN,
+            Status.REVIEWED,
+            "anna",
+        )
     assert table2["data"][row][3] == "Texte revu par Anna."
 
 
@@ -142,7 +151,9 @@ def test_documents_upload_and_align(review_server, tmp_path):
     status = c.predict(handle_file(str(speech)), ["fr"], api_name="/upload")
     assert "translated it" in status and "fr: 2 MT" in status
     human = tmp_path / "short.fr.txt"
-    human.write_text("Le Secrétaire général a remercié les États Membres.\n\nJe vous remercie.", encoding="utf-8")
+    human.write_text(
+        "Le Secrétaire général a remercié les États Membres.\n\nJe vous remercie.", encoding="utf-8"
+    )
     doc_id = c.predict(api_name="/documents")[0]["data"][-1][0]
     result = c.predict(handle_file(str(human)), doc_id, "fr", api_name="/align")
     assert "2 beads" in result

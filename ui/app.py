@@ -33,6 +33,7 @@ CSS = """
 #detail mark.term-ok { background: #c8f0c8; } #detail mark.term-forced { background: #ffe08a; }
 #detail mark.term-missing { background: #ffb3b3; } #detail mark.term-suggested { background: #d8e4ff; }
 #detail mark.term { background: #eee; } #detail del { color: #a00; } #detail ins { color: #070; }
+#grid table { font-family: inherit; } #grid td { vertical-align: top; }
 #message .conflict { border-left: 4px solid #c00; padding-left: 8px; }
 """
 # Keyboard: Ctrl+Enter confirm and go to the next unconfirmed; Ctrl+Shift+F next flagged segment;
@@ -97,14 +98,22 @@ def _table(page: review.Page) -> dict:
     return {"headers": headers, "data": data, "metadata": {"styling": styling}}
 
 
-def _state(page: review.Page, selected: int = 0) -> dict:
+def _state(page: review.Page, selected: int = 0, filters: dict | None = None) -> dict:
     return {
         "doc": page.doc_id,
         "lang": page.lang,
         "number": page.number,
+        "filters": filters or {},
         "rows": [(r.segment_id, r.source, r.target, r.version, r.status, r.flagged) for r in page.rows],
         "selected": min(selected, max(len(page.rows) - 1, 0)),
     }
+
+
+def _reload(store: Store, state: dict, selected: int | None = None) -> tuple[review.Page, dict]:
+    """The page a state shows, read again with the same filters (after a save, split, merge…)."""
+    filters = state.get("filters", {})
+    page = review.load_page(store, state["doc"], state["lang"], number=state["number"], **filters)
+    return page, _state(page, state["selected"] if selected is None else selected, filters)
 
 
 def _summary(page: review.Page) -> str:
@@ -181,10 +190,10 @@ def build(ctx: Context) -> gr.Blocks:
         try:
             lang = langs.normalize(lang)
             refs = tuple(langs.normalize(r) for r in refs or () if r != lang)
+            filters = {"status": status, "flag": flag, "text": text or "", "refs": refs}
             with open_store() as store:
-                page = review.load_page(store, int(doc_id), lang, number=int(number or 1) - 1, status=status,
-                                        flag=flag, text=text or "", refs=refs)  # fmt: skip
-                state = _state(page)
+                page = review.load_page(store, int(doc_id), lang, number=int(number or 1) - 1, **filters)
+                state = _state(page, 0, filters)
                 return _table(page), state, _summary(page), _render_detail(ctx, store, state), page.number + 1
         except (StoreError, review.ReviewError, langs.UnknownLanguageError) as exc:
             raise fail(exc) from None
@@ -202,9 +211,9 @@ def build(ctx: Context) -> gr.Blocks:
             with open_store() as store:
                 report = review.save_page(store, state["lang"], sent, received, who=_who(request),
                                           terminology=ctx.terminology)  # fmt: skip
-                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
-                selected = state["selected"]
-                new_state = _state(page, selected)
+                if not report.saved and not report.conflicts:  # e.g. the same edit sent again on blur
+                    return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                page, new_state = _reload(store, state)
                 message = f"Saved {len(report.saved)} segment(s)." if report.saved else ""
                 return (
                     _table(page),
@@ -240,10 +249,10 @@ def build(ctx: Context) -> gr.Blocks:
                            f"{html.escape(current.text)}</div>")  # fmt: skip
             except review.ReviewError as exc:
                 raise fail(exc) from None
-            page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
+            page, new_state = _reload(store, state)
             rows = page.rows
             after = [i for i in range(state["selected"] + 1, len(rows)) if rows[i].status != Status.APPROVED]
-            new_state = _state(page, after[0] if after else state["selected"])
+            new_state["selected"] = after[0] if after else min(state["selected"], max(len(rows) - 1, 0))
             return _table(page), new_state, message, _render_detail(ctx, store, new_state)
 
     def next_flagged(state):
@@ -275,8 +284,7 @@ def build(ctx: Context) -> gr.Blocks:
         try:
             with open_store() as store:
                 store.split_segment(sid, marked.index("|"))
-                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
-                new_state = _state(page, state["selected"])
+                page, new_state = _reload(store, state)
                 return _table(page), new_state, "Split.", _render_detail(ctx, store, new_state)
         except StoreError as exc:
             raise fail(exc) from None
@@ -288,8 +296,7 @@ def build(ctx: Context) -> gr.Blocks:
         try:
             with open_store() as store:
                 store.merge_segments(sid, who=_who(request))
-                page = review.load_page(store, state["doc"], state["lang"], number=state["number"])
-                new_state = _state(page, state["selected"])
+                page, new_state = _reload(store, state)
                 return (
                     _table(page),
                     new_state,
@@ -412,7 +419,8 @@ def build(ctx: Context) -> gr.Blocks:
             message = gr.HTML(elem_id="message")
             grid = gr.Dataframe(
                 headers=COLUMNS, datatype="str", type="array", interactive=True, wrap=True, elem_id="grid",
-                static_columns=[0, 1, 2, 4, 5, 6], row_limits=None, max_height=640,
+                static_columns=[0, 1, 2, 4, 5, 6], max_height=640,
+                column_widths=["48px", "56px", "34%", "34%", "96px", "72px", "120px"],
             )  # fmt: skip
             detail = gr.HTML(elem_id="detail")
             with gr.Row():
@@ -461,7 +469,10 @@ def build(ctx: Context) -> gr.Blocks:
             export_docs = gr.Dropdown(choices, multiselect=True, label="Documents", elem_id="export-docs")
             with gr.Row():
                 export_status = gr.Dropdown(
-                    ["approved", "reviewed", "all"], value="approved", label="TMX: status"
+                    ["approved", "reviewed", "all"],
+                    value="approved",
+                    label="TMX: status",
+                    elem_id="export-status",
                 )
                 tmx_btn = gr.Button("Build TMX (six-language and per pair)", elem_id="build-tmx")
             with gr.Row():

@@ -209,6 +209,8 @@ def save_page(
             report.saved.append(sid)
         except ConflictError as exc:
             current = exc.current
+            if current is not None and current.text == rtarget:
+                continue  # the same edit arrived twice (the browser sends on Enter and on blur)
             index = next(
                 s.index for s in store.document(store.segment_source(sid)[2]).segments if s.id == sid
             )
