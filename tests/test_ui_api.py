@@ -91,7 +91,7 @@ def test_the_server_validates_every_save(review_server, change):
         data[0][1] = 999999
     else:
         data = data[:-1]
-    with pytest.raises(AppError, match="cannot be changed from the browser|rows, the browser sent"):
+    with pytest.raises(AppError, match=r"cannot be changed from the browser|rows, the browser sent"):
         c.predict({"headers": table["headers"], "data": data, "metadata": None}, api_name="/save")
 
 

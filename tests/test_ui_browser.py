@@ -29,7 +29,8 @@ TIMEOUT = 20_000
 # Realistic reviewed translations for the screenshots (segments 0, 2, 3, 9 and 10 of the seed).
 REVIEWED = {
     "fr": {
-        0: "Allocution de M. Vladimir Voronkov, Secrétaire général adjoint du Bureau de lutte contre le terrorisme",
+        0: "Allocution de M. Vladimir Voronkov, Secrétaire général adjoint du Bureau de lutte contre le "
+        "terrorisme",
         2: "CR6, 11 heures, 26 septembre 2019",
         3: "Monsieur le Ministre Vladimir Makei, Excellences, Mesdames et Messieurs,",
         9: "Excellences, Mesdames et Messieurs,",
@@ -41,8 +42,8 @@ REVIEWED = {
         2: "CR6، الساعة 11:00 صباحا، 26 أيلول/سبتمبر 2019",
         3: "معالي السيد فلاديمير ماكي، أصحاب السعادة، السيدات والسادة،",
         9: "أصحاب السعادة، السيدات والسادة،",
-        10: "ومن الجوانب الرئيسية للمؤتمرات الإقليمية الأربعة التي عقدت حتى الآن المشاركة القوية للدول الأعضاء"
-        " في المنطقة المعنية، ولا سيما البلدان المضيفة.",
+        10: "ومن الجوانب الرئيسية للمؤتمرات الإقليمية الأربعة التي عقدت حتى الآن المشاركة القوية"
+        " للدول الأعضاء في المنطقة المعنية، ولا سيما البلدان المضيفة.",
     },
 }
 
