@@ -165,6 +165,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         force=args.force,
         keep_models=args.keep_models,
+        backend=args.backend,
+        compute_type=args.compute_type,
     )
     log_path = args.log or args.store.parent / "logs" / time.strftime("translate-%Y%m%d-%H%M%S.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -658,6 +660,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="redo machine translations (reviewed and approved work is kept)"
     )
     p.add_argument("--keep-models", action="store_true", help="keep every model loaded for the job")
+    p.add_argument(
+        "--backend", choices=("torch", "ctranslate2"), default="torch",
+        help="ctranslate2: the fast CPU path (segments with enforced terms still get the constrained search)",
+    )  # fmt: skip
+    p.add_argument(
+        "--compute-type", default="int8", help="CTranslate2 compute type (int8, float32, int8_float16…)"
+    )
     p.add_argument("--log", type=Path, help="log file (default: logs/ beside the store)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     with_glossaries(p)

@@ -36,6 +36,8 @@ class Options:
     force: bool = False
     keep_models: bool = False  # keep every model loaded for the whole job
     min_length: int | None = None  # fixes the output length together with max_length (benchmarks)
+    backend: str = "torch"  # or "ctranslate2": the fast CPU path (workbench.mt.fast)
+    compute_type: str = "int8"  # CTranslate2's, for the fast path
 
     def decoding(self) -> dict:
         """The arguments of :meth:`~workbench.mt.engine.LoadedModel.translate` these options set."""
@@ -78,10 +80,18 @@ class ModelPool:
         if spec not in self.loaded:
             if not self.options.keep_models:
                 self.release()
-            log.info("loading %s (%s) on %s", spec.model, spec.kind, self.device)
-            self.loaded[spec] = load(
-                spec, self.device, cache_dir=self.options.cache_dir, threads=self.options.threads
-            )
+            log.info("loading %s (%s) on %s, %s", spec.model, spec.kind, self.device, self.options.backend)
+            if self.options.backend == "ctranslate2":
+                from .mt.fast import load_fast
+
+                self.loaded[spec] = load_fast(  # type: ignore[assignment]
+                    spec, self.device, cache_dir=self.options.cache_dir, threads=self.options.threads,
+                    compute_type=self.options.compute_type,
+                )  # fmt: skip
+            else:
+                self.loaded[spec] = load(
+                    spec, self.device, cache_dir=self.options.cache_dir, threads=self.options.threads
+                )
         return self.loaded[spec]
 
     def release(self) -> None:

@@ -1,0 +1,203 @@
+"""The fast CPU path: CTranslate2 for segments without enforced terms, int8 torch for the others.
+
+Measured on the opus-mt-en-fr architecture (design.md §5, ``benchmarks/bench_mt_engines.py``):
+CTranslate2 int8 is about five times torch fp32 and 1.4 times torch with dynamic int8 linear layers.
+CTranslate2 cannot force words into its beam search, so the glossary guarantee stays with the
+workbench's constrained search (:mod:`workbench.mt.constrained`), run on a dynamically quantised copy
+of the same model; segments without enforced terms — most of a speech — take CTranslate2.
+
+Models are converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read
+by transformers, no remote code) into the cache folder and reused; the conversion is written to a
+temporary folder and renamed, so a killed job never leaves half a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import torch
+
+from .engine import Batch, LoadedModel, clean_output, load
+from .registry import LoadError, ModelSpec
+
+COMPUTE_TYPES = ("int8", "int8_float32", "float32", "float16", "int8_float16")
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    base = Path(cache_dir) if cache_dir else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "workbench" / "ctranslate2"
+
+
+def _fingerprint(source: str) -> str:
+    """A cache key that changes when a local model's weights change."""
+    path = Path(source)
+    parts = [source]
+    if path.exists():
+        for name in sorted(p.name for p in path.iterdir() if p.suffix in (".safetensors", ".json")):
+            stat = (path / name).stat()
+            parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def converted(source: str, quantization: str, cache_dir: str | Path | None = None) -> Path:
+    """The CTranslate2 conversion of ``source`` (a local folder or a cached Hub model), made once."""
+    import ctranslate2.converters
+
+    target = cache_root(cache_dir) / f"{Path(source).name}-{_fingerprint(source)}-{quantization}"
+    if (target / "model.bin").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
+    try:
+        converter = ctranslate2.converters.TransformersConverter(source, load_as_float16=False)
+        converter.convert(str(work / "model"), quantization=quantization, force=True)
+        os.replace(work / "model", target)
+    except Exception as exc:  # conversion problems of any kind name the model and stop the job
+        raise LoadError(f"{source}: cannot convert to CTranslate2 ({str(exc).splitlines()[0]})") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+class FastModel:
+    """Same interface as :class:`~workbench.mt.engine.LoadedModel`, two engines underneath."""
+
+    def __init__(self, base: LoadedModel, translator, compute_type: str):
+        self.base = base  # tokenizer, language handling and the constrained search (quantised torch)
+        self.translator = translator
+        self.compute_type = compute_type
+        self.spec = base.spec
+
+    @property
+    def tokenizer(self):
+        return self.base.tokenizer
+
+    def translate(
+        self,
+        texts: Sequence[str],
+        src: str,
+        tgt: str,
+        *,
+        beam: int = 4,
+        max_length: int = 256,
+        batch_size: int = 16,
+        min_length: int | None = None,
+        constraints: Sequence[Sequence[Sequence[str]]] | None = None,
+    ) -> Iterator[Batch]:
+        """Segments with enforced terms go to the constrained search, the others to CTranslate2."""
+        if not texts:
+            return
+        terms = list(constraints or [[] for _ in texts])
+        with_terms = [i for i in range(len(texts)) if terms[i]]
+        if with_terms:
+            for batch in self.base.translate(
+                [texts[i] for i in with_terms], src, tgt, beam=beam, max_length=max_length,
+                batch_size=batch_size, min_length=min_length, constraints=[terms[i] for i in with_terms],
+            ):  # fmt: skip
+                batch.indices = [with_terms[i] for i in batch.indices]
+                yield batch
+        rest = [i for i in range(len(texts)) if i not in set(with_terms)]
+        if rest and self.translator is None:  # no CTranslate2 for this model: the int8 torch path
+            plain = [texts[i] for i in rest]
+            for batch in self.base.translate(
+                plain,
+                src,
+                tgt,
+                beam=beam,
+                max_length=max_length,
+                batch_size=batch_size,
+                min_length=min_length,
+            ):
+                batch.indices = [rest[i] for i in batch.indices]
+                yield batch
+        elif rest:
+            for batch in self._ct2(
+                [texts[i] for i in rest], src, tgt, beam, max_length, batch_size, min_length
+            ):
+                batch.indices = [rest[i] for i in batch.indices]
+                yield batch
+
+    def _ct2(self, texts, src, tgt, beam, max_length, batch_size, min_length) -> Iterator[Batch]:
+        tokenizer = self.base.tokenizer
+        prepared, kwargs = self.base._prepare(texts, src, tgt)
+        encoded = tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
+        tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        prefix = None
+        if "forced_bos_token_id" in kwargs:  # M2M100 / NLLB: the target language token comes first
+            prefix = [tokenizer.convert_ids_to_tokens([kwargs["forced_bos_token_id"]])]
+        # generate() counts the end token in max_new_tokens when the model forces it at the limit
+        forced_end = getattr(self.base.model.generation_config, "forced_eos_token_id", None) is not None
+        limit = max_length - (1 if forced_end else 0)
+        order = sorted(range(len(texts)), key=lambda i: -len(tokens[i]))
+        for start in range(0, len(order), batch_size):
+            indices = order[start : start + batch_size]
+            results = self.translator.translate_batch(
+                [tokens[i] for i in indices],
+                target_prefix=[prefix[0] for _ in indices] if prefix else None,
+                beam_size=beam,
+                max_decoding_length=limit + (1 if prefix else 0),
+                min_decoding_length=(min_length or 0) + (1 if prefix else 0),
+                max_batch_size=batch_size,
+            )
+            out, counts = [], []
+            for result in results:
+                ids = tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+                counts.append(len(ids) + 2)  # with the decoder start and end tokens, as torch counts
+                ids = [t for t in ids if t not in self.base._lang_ids]
+                out.append(clean_output(tokenizer.decode(ids, skip_special_tokens=True), tgt))
+            yield Batch(indices, out, counts, [set() for _ in indices], [set() for _ in indices])
+
+    def release(self) -> None:
+        self.translator = None
+        self.base.release()
+
+
+def load_fast(
+    spec: ModelSpec,
+    device: torch.device,
+    *,
+    cache_dir: str | Path | None = None,
+    threads: int | None = None,
+    compute_type: str = "int8",
+    quantize_torch: bool = True,
+) -> FastModel:
+    """Load ``spec`` for the fast path (converting it to CTranslate2 on first use).
+
+    Marian (OPUS-MT) models get CTranslate2. M2M100/NLLB run on the quantised torch model alone:
+    CTranslate2 4.8's converter reads their language tokens from ``additional_special_tokens``,
+    which transformers 5 tokenizers no longer fill, so the converted vocabulary would be wrong.
+    """
+    if compute_type not in COMPUTE_TYPES:
+        raise LoadError(f"unknown compute type '{compute_type}' ({', '.join(COMPUTE_TYPES)})")
+    base = load(spec, device, cache_dir=cache_dir, threads=threads)
+    translator = None
+    if spec.kind == "marian":
+        translator = _translator(spec, device, cache_dir, threads, compute_type)
+    if quantize_torch and device.type == "cpu":
+        with warnings.catch_warnings():  # torch marks these kernels for a future move to torchao
+            warnings.simplefilter("ignore")
+            base.model = torch.ao.quantization.quantize_dynamic(
+                base.model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+    return FastModel(base, translator, compute_type)
+
+
+def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
+    import ctranslate2
+
+    source = spec.model
+    if not Path(source).expanduser().exists():  # a Hub id: convert from its downloaded folder
+        from huggingface_hub import snapshot_download
+
+        source = snapshot_download(spec.model, cache_dir=cache_dir, local_files_only=True)
+    quantization = "int8" if compute_type.startswith("int8") else compute_type
+    folder = converted(str(Path(source).expanduser()), quantization, cache_dir)
+    return ctranslate2.Translator(
+        str(folder), device=device.type, compute_type=compute_type, intra_threads=threads or 0
+    )
