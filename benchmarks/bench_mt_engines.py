@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=30)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--batches", default="1,8,32", help="batch sizes (comma-separated)")
+    parser.add_argument("--threads", default="1,2", help="CPU thread counts (comma-separated)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -140,7 +142,11 @@ def main() -> None:
 
     import ctranslate2
 
-    settings = [(4, 8, 1)] if args.quick else [(b, n, t) for t in (1, 2) for b in (1, 4) for n in (1, 8, 32)]
+    batches = [int(n) for n in args.batches.split(",")]
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    settings = (
+        [(4, 8, 1)] if args.quick else [(b, n, t) for t in thread_counts for b in (1, 4) for n in batches]
+    )
     results: dict = {"memory_mb": memory, "runs": []}
     header = ("beam", "batch", "thr", "tok/s", "sent/s", "first", "vs CT2")
     print(f"{'engine':28s} " + " ".join(f"{h:>6}" for h in header))

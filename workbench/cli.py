@@ -195,13 +195,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
             for bar in bars:
                 bar.close()
             logger.removeHandler(handler)
-    columns = ("segments", "done", "TM", "MT", "failed", "seconds", "tok/s")
+    columns = ("segments", "done", "TM", "MT", "failed", "seconds", "tok/s", "first")
     print(f"{'lang':5} " + " ".join(f"{c:>8}" for c in columns))
     for st in stats:
+        first = f"{st.first_segment_s:8.1f}" if st.first_segment_s is not None else f"{'-':>8}"
         print(
             f"{st.lang:5} {st.segments:8} {st.done_before:6} {st.from_tm:5} {st.from_mt:5} "
-            f"{st.failed:6} {st.seconds:8.1f} {st.tokens_per_s:8.1f}"
+            f"{st.failed:6} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
         )
+    total = sum(st.seconds for st in stats)
+    first_s = stats[0].first_segment_s or 0.0 if stats else 0.0
+    print(f"total {total:.1f} s; first translated segment after {first_s:.1f} s", file=sys.stderr)
     print(f"log: {log_path}", file=sys.stderr)
     return EXIT_PARTIAL if any(st.failed for st in stats) else EXIT_OK
 

@@ -1,0 +1,91 @@
+"""A whole job: the 26-segment seed speech into all five languages with five opus-mt-sized models.
+
+Five random models of the real opus-mt-en-xx size (one per pair, like OPUS-MT; zh and ar with their
+target tokens) are built first (not timed) and converted to CTranslate2 once (the first-use cost,
+reported separately). Then the job runs end to end — loading each model, translating with the
+enforced glossary, storing and checking every segment — with the fast path and with the default
+path, in the same process, each into a fresh store. Random weights never stop early, so the output
+length is fixed (``--tokens``, about the seed's average sentence) for both.
+
+    python benchmarks/bench_job.py [--tokens 40] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench import ingest, tbx  # noqa: E402
+from workbench.mt.fast import converted  # noqa: E402
+from workbench.mt.registry import ModelMap, ModelSpec  # noqa: E402
+from workbench.mt.synthetic import build_marian  # noqa: E402
+from workbench.store import Store  # noqa: E402
+from workbench.termmatch import Terminology  # noqa: E402
+from workbench.translate import Options, translate_documents  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "unoct-2019-09-26.en.txt"
+TOKENS = {"zh": ">>cmn_Hans<<", "ar": ">>ara<<"}
+TARGETS = ("fr", "es", "ru", "zh", "ar")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-job-"))
+    terms = Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
+    lines = [s.text for s in ingest.load(EXAMPLE).segments]
+    glossary_text = [
+        t.text for c in terms.glossaries[0].concepts for e in c.entries.values() for t in e.terms
+    ]
+    pairs = {}
+    for n, tgt in enumerate(TARGETS):
+        folder = build_marian(
+            work / f"opus-mt-en-{tgt}-size", lines * 20 + glossary_text, vocab_size=2000,
+            model_vocab_size=59514, d_model=512, layers=6, heads=8, ffn=2048, target_tokens=list(TOKENS.values()), seed=n,
+        )  # fmt: skip
+        pairs[("en", tgt)] = ModelSpec(str(folder), "marian", TOKENS.get(tgt))
+    start = time.perf_counter()
+    for spec in pairs.values():
+        converted(spec.model, "int8", work / "cache")
+    conversion = time.perf_counter() - start
+    model_map = ModelMap(pairs, use_defaults=False)
+    print(f"first use only: converting five models to CTranslate2 took {conversion:.1f} s")
+    results = {}
+    for backend in ("ctranslate2", "torch"):
+        options = Options(
+            beam=4, batch_size=16, max_length=args.tokens, min_length=args.tokens, threads=args.threads,
+            cache_dir=str(work / "cache"), backend=backend,
+        )  # fmt: skip
+        with Store(work / f"{backend}.db") as store:
+            doc_id = ingest.ingest_file(store, EXAMPLE, "en").id
+            start = time.perf_counter()
+            stats = translate_documents(store, [doc_id], list(TARGETS), model_map, options, terminology=terms)
+            total = time.perf_counter() - start
+            missing = sum(
+                1
+                for lang in TARGETS
+                for flags in store.document_flags(doc_id, lang).values()  # type: ignore[arg-type]
+                for f in flags
+                if f.mark == "missing"
+            )
+        results[backend] = total
+        first = stats[0].first_segment_s or 0.0
+        print(
+            f"{backend:12s} {total:6.1f} s end to end (loading included), first segment after {first:.1f} s, "
+            f"{sum(s.from_mt for s in stats)} segments, enforced terms missing: {missing}"
+        )
+    print(f"ratio default / fast: {results['torch'] / results['ctranslate2']:.2f}")
+    verdict = "met" if results["ctranslate2"] < 20 else "NOT met"
+    print(f"target: under 20 s with the fast path: {verdict} ({results['ctranslate2']:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
