@@ -49,7 +49,8 @@ def main() -> None:
     for n, tgt in enumerate(TARGETS):
         folder = build_marian(
             work / f"opus-mt-en-{tgt}-size", lines * 20 + glossary_text, vocab_size=2000,
-            model_vocab_size=59514, d_model=512, layers=6, heads=8, ffn=2048, target_tokens=list(TOKENS.values()), seed=n,
+            model_vocab_size=59514, d_model=512, layers=6, heads=8, ffn=2048,
+            target_tokens=list(TOKENS.values()), seed=n,
         )  # fmt: skip
         pairs[("en", tgt)] = ModelSpec(str(folder), "marian", TOKENS.get(tgt))
     start = time.perf_counter()
