@@ -44,6 +44,9 @@ def parse(path: str | Path) -> etree._ElementTree:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
         raise XMLInputError(path, _explain(exc), exc.lineno or None) from None
+    except OSError as exc:  # lxml reports bytes invalid in the declared encoding this way
+        message = str(exc).rsplit(": ", 1)[-1] or "cannot read the file"
+        raise XMLInputError(path, f"{message} (not valid in the file's declared encoding)") from None
     dtd = tree.docinfo.internalDTD
     if dtd is not None:
         for entity in dtd.iterentities():
