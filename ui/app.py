@@ -318,7 +318,12 @@ def build(ctx: Context) -> gr.Blocks:
                 rows.append([d["id"], d["name"], d["lang"], d["segments"], " ".join(present), progress])
             choices = _doc_choices(store)
         headers = ["id", "name", "source", "segments", "languages", "approved"]
-        return {"headers": headers, "data": rows}, gr.Dropdown(choices=choices), gr.Dropdown(choices=choices)
+        return (
+            {"headers": headers, "data": rows},
+            gr.Dropdown(choices=choices),
+            gr.Dropdown(choices=choices),
+            gr.Dropdown(choices=choices),
+        )
 
     def upload(file, targets, progress=gr.Progress()):  # noqa: B008 (Gradio's way to report progress)
         if file is None:
@@ -461,7 +466,6 @@ def build(ctx: Context) -> gr.Blocks:
                 align_lang = gr.Dropdown(codes, label="Its language", elem_id="align-lang")
                 align_btn = gr.Button("Align", elem_id="align")
             status_line = gr.Markdown(elem_id="documents-status")
-            refresh.click(documents, None, [listing, doc, align_doc], api_name="documents")
             upload_btn.click(upload, [upload_file, targets], status_line, api_name="upload")
             align_btn.click(align_upload, [human_file, align_doc, align_lang], status_line, api_name="align")
 
@@ -486,7 +490,8 @@ def build(ctx: Context) -> gr.Blocks:
             )
             xliff_btn.click(export_xliff, [export_docs, xliff_lang, xliff_version], [files, export_note],
                             api_name="export_xliff")  # fmt: skip
-        app.load(documents, None, [listing, doc, align_doc])
+        refresh.click(documents, None, [listing, doc, align_doc, export_docs], api_name="documents")
+        app.load(documents, None, [listing, doc, align_doc, export_docs])
     return app
 
 
