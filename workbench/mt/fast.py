@@ -142,7 +142,7 @@ class FastModel:
                 target_prefix=[prefix[0] for _ in indices] if prefix else None,
                 beam_size=beam,
                 max_decoding_length=limit + (1 if prefix else 0),
-                min_decoding_length=(min_length or 0) + (1 if prefix else 0),
+                min_decoding_length=min(min_length or 0, limit) + (1 if prefix else 0),
                 max_batch_size=batch_size,
             )
             out, counts = [], []
