@@ -136,6 +136,8 @@ def load_page(
     """A page of ``size`` segments (after the filters), the target ``lang`` editable, ``refs`` shown."""
     if status not in STATUS_FILTERS or flag not in FLAG_FILTERS:
         raise ReviewError(f"unknown filter {status!r} / {flag!r}")
+    if status == "all" and flag == "all" and not text.strip():
+        return _plain_page(store, doc_id, lang, number, size, refs)
     document = store.document(doc_id)
     current = {t.segment_id: t for t in store.translations(doc_id, lang)}  # type: ignore[arg-type]
     flags = store.document_flags(doc_id, lang)  # type: ignore[arg-type]
@@ -164,6 +166,35 @@ def load_page(
         doc_id, document.name, document.lang, lang, number, pages, len(rows), len(document.segments),
         rows[number * size : (number + 1) * size],
     )  # fmt: skip
+
+
+def _plain_page(store: Store, doc_id: int, lang: str, number: int, size: int, refs: tuple[str, ...]) -> Page:
+    """An unfiltered page reads only its own segments: a 100,000-segment document pages as fast as a
+    short one."""
+    doc_id = store.resolve_document(doc_id)  # NotFoundError for a document that is not there
+    total = store.segment_count(doc_id)
+    pages = max(1, -(-total // size))
+    number = min(max(number, 0), pages - 1)
+    segments = store.segment_page(doc_id, number * size, size)
+    ids = [s.id for s in segments]  # type: ignore[misc]
+    current = store.translations_of(ids, lang) if ids else {}  # type: ignore[arg-type]
+    flags = store.flags_of(ids, lang) if ids else {}  # type: ignore[arg-type]
+    others = {r: store.translations_of(ids, r) if ids else {} for r in refs}  # type: ignore[arg-type]
+    name, source_lang = store.db.execute(
+        "SELECT name, lang FROM documents WHERE id = ?", (doc_id,)
+    ).fetchone()
+    rows = []
+    for segment in segments:
+        t = current.get(segment.id)  # type: ignore[arg-type]
+        rows.append(
+            Row(
+                segment.id, segment.index, segment.paragraph, segment.text,  # type: ignore[arg-type]
+                t.text if t else "", t.status.value if t else "untranslated", t.origin.value if t else "",
+                t.version if t else 0, flags.get(segment.id, []), t.confidence if t else None,  # type: ignore[arg-type]
+                {r: (others[r][segment.id].text if segment.id in others[r] else "") for r in refs},  # type: ignore[index]
+            )
+        )  # fmt: skip
+    return Page(doc_id, name, source_lang, lang, number, pages, total, total, rows)
 
 
 @dataclass

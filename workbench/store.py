@@ -311,6 +311,50 @@ class Store:
             out.append({**dict(row), "languages": progress})
         return out
 
+    def segment_count(self, doc_id: int) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM segments WHERE document_id = ?", (doc_id,)).fetchone()[0]
+
+    def segment_page(self, doc_id: int, offset: int, limit: int) -> list[Segment]:
+        """Segments ``offset`` … ``offset + limit - 1`` of a document, without loading the rest."""
+        rows = self.db.execute(
+            "SELECT s.*, p.idx AS paragraph_idx FROM segments s JOIN paragraphs p ON p.id = s.paragraph_id"
+            " WHERE s.document_id = ? ORDER BY s.idx LIMIT ? OFFSET ?",
+            (doc_id, limit, offset),
+        )
+        return [
+            Segment(
+                r["idx"],
+                r["paragraph_idx"],
+                r["start"],
+                r["end"],
+                r["text"],
+                r["raw_start"],
+                r["raw_end"],
+                r["id"],
+            )
+            for r in rows
+        ]
+
+    def translations_of(self, segment_ids: list[int], lang: str) -> dict[int, Translation]:
+        marks = ",".join("?" * len(segment_ids))
+        rows = self.db.execute(
+            f"SELECT * FROM translations WHERE lang = ? AND segment_id IN ({marks})", (lang, *segment_ids)
+        )
+        return {r["segment_id"]: _translation(r) for r in rows}
+
+    def flags_of(self, segment_ids: list[int], lang: str) -> dict[int, list[Flag]]:
+        marks = ",".join("?" * len(segment_ids))
+        out: dict[int, list[Flag]] = {}
+        for r in self.db.execute(
+            "SELECT t.segment_id, f.* FROM flags f JOIN translations t ON t.id = f.translation_id"
+            f" WHERE t.lang = ? AND t.segment_id IN ({marks}) ORDER BY f.id",
+            (lang, *segment_ids),
+        ):
+            out.setdefault(r["segment_id"], []).append(
+                Flag(r["code"], r["severity"], r["message"], r["concept"], r["mark"])
+            )
+        return out
+
     # ------------------------------------------------------------ segmentation edits
 
     def _shift(self, db: sqlite3.Connection, doc_id: int, after: int, delta: int) -> None:
