@@ -173,7 +173,7 @@ def main() -> None:
         if i % 3 == 0:
             while True:
                 picked = rng.sample(names, rng.choice((2, 3)))
-                text = f"{lines[i % len(lines)]} With the {', the '.join(picked[:-1])} and the {picked[-1]}."
+                text = f"{rng.choice(lines)} With the {', the '.join(picked[:-1])} and the {picked[-1]}."
                 cons = terms.constraints(terms.expectations(text, "en", "fr"))
                 if 2 <= len(cons) <= 3:
                     break
