@@ -149,10 +149,10 @@ def test_twenty_reviewers_at_once_lose_and_overwrite_nothing(translated_store, t
     port = free_port()
     server = serve(translated_store, port, accounts)
     try:
-        records = simulate(f"http://127.0.0.1:{port}/", 20, 20, tmp_path, account=REVIEWER)
+        records = simulate(f"http://127.0.0.1:{port}/", 20, 60, tmp_path, account=REVIEWER)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     figures = verify(translated_store, records)
     assert figures["acknowledged"] > 20 and figures["refused"] > 0  # they did collide, and were refused
-    print(f"\n20 reviewers, 20 s, on the {FILTER!r} segments: {figures}")
+    print(f"\n20 reviewers, 60 s, on the {FILTER!r} segments: {figures}")
