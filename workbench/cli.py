@@ -249,13 +249,8 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _forced(store: Store, translation_id: int) -> set[str]:
-    return {f.concept for f in store.flags(translation_id) if f.mark == "forced" and f.concept}
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check
-    from .translate import refresh_consistency
+    from .review import recheck
 
     terminology = _terminology(args)
     with Store(args.store) as store:
@@ -263,19 +258,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         targets = [args.lang] if args.lang else sorted({t.lang for t in store.translations(document.id)})  # type: ignore[arg-type]
         counts: dict[str, int] = {}
         for lang in targets:
-            current = {t.segment_id: t for t in store.translations(document.id, lang)}  # type: ignore[arg-type]
-            store.set_flags_many(
-                {  # a term the decoder forced stays marked as forced: the text has not changed
-                    t.id: check(s.text, t.text, document.lang, lang, terminology, _forced(store, t.id))  # type: ignore[misc]
-                    for s in document.segments
-                    if (t := current.get(s.id))  # type: ignore[arg-type]
-                }
-            )
-            refresh_consistency(store, document.id, lang)  # type: ignore[arg-type]
-            for flags in store.document_flags(document.id, lang).values():  # type: ignore[arg-type]
-                for flag in flags:
-                    key = f"{lang} {flag.code} {flag.mark or flag.severity}"
-                    counts[key] = counts.get(key, 0) + 1
+            for (code, mark), n in recheck(store, document.id, lang, terminology).items():  # type: ignore[arg-type]
+                counts[f"{lang} {code} {mark}"] = n
     for key in sorted(counts):
         print(f"{key}\t{counts[key]}")
     return EXIT_OK

@@ -70,6 +70,30 @@ def save(
     return saved
 
 
+def recheck(
+    store: Store, doc_id: int, lang: str, terminology: Terminology | None
+) -> dict[tuple[str, str], int]:
+    """Run the QA checks again on a document's translations into ``lang`` (after a glossary change,
+    say); returns the flags by (code, mark or severity). Terms the decoder forced stay marked forced:
+    the texts have not changed."""
+    document = store.document(doc_id)
+    current = {t.segment_id: t for t in store.translations(doc_id, lang)}
+    updates = {}
+    for segment in document.segments:
+        t = current.get(segment.id)  # type: ignore[arg-type]
+        if t is not None:
+            forced = {f.concept for f in store.flags(t.id) if f.mark == "forced" and f.concept}  # type: ignore[arg-type]
+            updates[t.id] = checks.check(segment.text, t.text, document.lang, lang, terminology, forced)
+    store.set_flags_many(updates)  # type: ignore[arg-type]
+    refresh_consistency(store, doc_id, lang)
+    counts: dict[tuple[str, str], int] = {}
+    for flags in store.document_flags(doc_id, lang).values():
+        for flag in flags:
+            key = (flag.code, flag.mark or flag.severity)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 @dataclass
 class Row:
     """One segment on a review page."""
