@@ -16,7 +16,6 @@ from . import checks
 from .model import Flag, Origin, Status, Translation
 from .store import ConflictError, Store
 from .termmatch import Terminology
-from .translate import refresh_consistency
 
 PAGE_SIZE = 100
 STATUS_FILTERS = ("all", "untranslated", "draft", "translated", "reviewed", "approved", "unconfirmed")
@@ -66,7 +65,7 @@ def save(
         flags=flags,
         confidence=current.confidence if unchanged else None,  # type: ignore[union-attr]
     )
-    refresh_consistency(store, doc_id, lang)
+    checks.refresh_consistency(store, doc_id, lang)
     return saved
 
 
@@ -85,7 +84,7 @@ def recheck(
             forced = {f.concept for f in store.flags(t.id) if f.mark == "forced" and f.concept}  # type: ignore[arg-type]
             updates[t.id] = checks.check(segment.text, t.text, document.lang, lang, terminology, forced)
     store.set_flags_many(updates)  # type: ignore[arg-type]
-    refresh_consistency(store, doc_id, lang)
+    checks.refresh_consistency(store, doc_id, lang)
     counts: dict[tuple[str, str], int] = {}
     for flags in store.document_flags(doc_id, lang).values():
         for flag in flags:

@@ -159,7 +159,7 @@ def translate_documents(
                 todo = _from_tm(job, todo)
                 if todo:
                     _from_mt(job, pool, steps, todo, options)
-                refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
+                checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
             stats.seconds = time.perf_counter() - started
             log.info("%s: %s", tgt, stats)
     finally:
@@ -279,18 +279,6 @@ def translate_texts(
         if own:
             pool.release()
     return texts
-
-
-def refresh_consistency(store: Store, doc_id: int, lang: str) -> None:
-    """Re-flag, in one transaction, the segments of a document translated inconsistently."""
-    document = store.document(doc_id)
-    current = {t.segment_id: t for t in store.translations(doc_id, lang)}
-    pairs = [(s.id, s.text, current[s.id].text) for s in document.segments if s.id in current]
-    flagged = checks.inconsistent(pairs)  # type: ignore[arg-type]
-    store.set_flags_many(
-        {t.id: [flagged[sid]] if sid in flagged else [] for sid, t in current.items()},  # type: ignore[misc]
-        codes=("inconsistent",),
-    )
 
 
 def _pivot_from_store(store: Store, todo: list[Segment], lang: str) -> list[str | None]:
