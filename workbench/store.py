@@ -518,50 +518,67 @@ class Store:
         ones in the same transaction, so a text is never stored with the flags of another.
         """
         with self.transaction() as db:
-            row = db.execute(
-                "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
-            ).fetchone()
-            stamp = now()
-            if row is None:
-                if expected_version not in (None, 0):
-                    raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
-                tid = db.execute(
-                    "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
-                    " version, updated_by, updated_at, confidence) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                    (segment_id, lang, text, origin.value, status.value, engine, who, stamp, confidence),
-                ).lastrowid
-                db.execute(
-                    "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
-                    " new_status, who, at) VALUES (?, 1, NULL, ?, NULL, ?, ?, ?)",
-                    (tid, text, status.value, who, stamp),
+            return self._put(
+                db, segment_id, lang, text, origin=origin, status=status, engine=engine, who=who,
+                expected_version=expected_version, replace=replace, flags=flags, confidence=confidence,
+            )  # fmt: skip
+
+    def put_translations(self, items: list[dict]) -> list[Translation]:
+        """Several :meth:`put_translation` writes (their keyword arguments) in one transaction: all or
+        none (a distributed job stores each work unit this way)."""
+        with self.transaction() as db:
+            return [self._put(db, **item) for item in items]
+
+    def _put(
+        self, db: sqlite3.Connection, segment_id: int, lang: str, text: str, *, origin: Origin,
+        status: Status, engine: str | None = None, who: str | None = None,
+        expected_version: int | None = None, replace: bool = True, flags: list[Flag] | None = None,
+        confidence: float | None = None,
+    ) -> Translation:  # fmt: skip
+        row = db.execute(
+            "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+        ).fetchone()
+        stamp = now()
+        if row is None:
+            if expected_version not in (None, 0):
+                raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
+            tid = db.execute(
+                "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
+                " version, updated_by, updated_at, confidence) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (segment_id, lang, text, origin.value, status.value, engine, who, stamp, confidence),
+            ).lastrowid
+            db.execute(
+                "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
+                " new_status, who, at) VALUES (?, 1, NULL, ?, NULL, ?, ?, ?)",
+                (tid, text, status.value, who, stamp),
+            )
+        else:
+            current = _translation(row)
+            if not replace:
+                return current
+            if expected_version is not None and expected_version != current.version:
+                raise ConflictError(
+                    f"segment {segment_id} ({lang}) was changed by {current.updated_by or 'someone'}"
+                    f" at {current.updated_at} (version {current.version}, you edited version"
+                    f" {expected_version}); their text: {current.text}",
+                    current,
                 )
-            else:
-                current = _translation(row)
-                if not replace:
-                    return current
-                if expected_version is not None and expected_version != current.version:
-                    raise ConflictError(
-                        f"segment {segment_id} ({lang}) was changed by {current.updated_by or 'someone'}"
-                        f" at {current.updated_at} (version {current.version}, you edited version"
-                        f" {expected_version}); their text: {current.text}",
-                        current,
-                    )
-                version = current.version + 1
-                db.execute(
-                    "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
-                    " version = ?, updated_by = ?, updated_at = ?, confidence = ? WHERE id = ?",
-                    (text, origin.value, status.value, engine, version, who, stamp, confidence, current.id),
-                )
-                db.execute(
-                    "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
-                    " new_status, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (current.id, version, current.text, text, current.status.value, status.value, who, stamp),
-                )
-            out = db.execute(
-                "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
-            ).fetchone()
-            if flags is not None:
-                _write_flags(db, out["id"], flags)
+            version = current.version + 1
+            db.execute(
+                "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
+                " version = ?, updated_by = ?, updated_at = ?, confidence = ? WHERE id = ?",
+                (text, origin.value, status.value, engine, version, who, stamp, confidence, current.id),
+            )
+            db.execute(
+                "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
+                " new_status, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (current.id, version, current.text, text, current.status.value, status.value, who, stamp),
+            )
+        out = db.execute(
+            "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+        ).fetchone()
+        if flags is not None:
+            _write_flags(db, out["id"], flags)
         return _translation(out)
 
     def add_comment(self, segment_id: int, lang: str, text: str, who: str | None) -> None:
