@@ -188,9 +188,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
         doc_ids = _documents(store, args.inputs, args.lang)
         check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
         try:
-            stats = translate_documents(
-                store, doc_ids, targets, model_map, options, progress, terminology=terminology
-            )
+            if args.executor == "ray":
+                from .distributed import translate_documents_ray
+
+                stats = translate_documents_ray(
+                    store, doc_ids, targets, model_map, options, progress, terminology,
+                    address=args.address, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
+                )  # fmt: skip
+            else:
+                stats = translate_documents(
+                    store, doc_ids, targets, model_map, options, progress, terminology=terminology
+                )
         finally:
             for bar in bars:
                 bar.close()
@@ -655,6 +663,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compute-type", default="int8", help="CTranslate2 compute type (int8, float32, int8_float16…)"
     )
+    p.add_argument(
+        "--executor", choices=("local", "ray"), default="local", help="ray: spread the job over a cluster"
+    )
+    p.add_argument("--address", help="Ray cluster: auto, or HOST:PORT (default: start a local one)")
+    p.add_argument("--workers", type=int, default=2, help="Ray actors, each keeping its models loaded")
+    p.add_argument("--gpus-per-worker", type=float, default=0, help="GPUs each Ray actor reserves")
     p.add_argument("--log", type=Path, help="log file (default: logs/ beside the store)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     with_glossaries(p)

@@ -1,0 +1,154 @@
+"""Batch translation on a Ray cluster, with the guarantees of the local job.
+
+The driver (the machine running ``workbench translate --executor ray``) owns the store. It splits the
+job into work units — one document into one language, the segments still to do after the
+translation memory — and hands them to Ray actors that each keep their models loaded
+(:class:`~workbench.translate.ModelPool`). Every unit's results come back to the driver, which
+checks them and writes them in one transaction; a unit is written whole or not at all, and
+``replace=False`` means a unit finished twice (a retried task) is stored once. So a resumed job
+neither repeats nor loses work, as with the local executor.
+
+Fault tolerance is Ray's: actors restart when their process dies (``max_restarts``) and the task
+that was running is retried (``max_task_retries``). A driver that dies leaves the store as it was
+after the last unit written; run the job again to resume.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import checks
+from .model import Origin, Status
+from .mt.registry import ModelMap, Step
+from .store import Store
+from .termmatch import Terminology
+from .translate import LangStats, ModelPool, Options, _from_tm, _Job, _todo
+
+log = logging.getLogger("workbench.distributed")
+
+
+@dataclass
+class Unit:
+    """One document into one language: what a worker needs, nothing it would have to look up."""
+
+    doc_id: int
+    tgt: str
+    segment_ids: list[int]
+    texts: list[str]
+    steps: list[Step]
+    constraints: list[list[list[str]]]  # per segment: each enforced term's forms in the target language
+    pivot_constraints: list[list[list[list[str]]]]  # the same per pivot step (say, English)
+
+
+class Worker:
+    """The body of a Ray actor: models stay loaded between units."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.pool = ModelPool(options)
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def run(self, unit: Unit) -> list[tuple[int, str, int, set[int]]]:
+        """(position in the unit, translation, target tokens, constraints forced) per segment."""
+        texts = unit.texts
+        for step, forms in zip(unit.steps[:-1], unit.pivot_constraints, strict=True):
+            out = list(texts)
+            model = self.pool.get(step.spec)
+            for batch in model.translate(
+                texts, step.src, step.tgt, constraints=forms, **self.options.decoding()
+            ):
+                for i, text in zip(batch.indices, batch.texts, strict=True):
+                    out[i] = text
+            texts = out
+        last = unit.steps[-1]
+        model = self.pool.get(last.spec)
+        results = []
+        for batch in model.translate(texts, last.src, last.tgt, constraints=unit.constraints,
+                                     **self.options.decoding()):  # fmt: skip
+            for n, i in enumerate(batch.indices):
+                results.append(
+                    (i, batch.texts[n], batch.target_tokens[n], batch.forced[n] if batch.forced else set())
+                )
+        return results
+
+
+def translate_documents_ray(
+    store: Store,
+    doc_ids: list[int],
+    targets: list[str],
+    model_map: ModelMap,
+    options: Options,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
+    terminology: Terminology | None = None,
+    *,
+    address: str | None = None,
+    workers: int = 2,
+    gpus_per_worker: float = 0,
+) -> list[LangStats]:
+    """:func:`workbench.translate.translate_documents` on a Ray cluster (``address``: ``auto``,
+    ``HOST:PORT``, or None for a local instance)."""
+    import ray
+    from ray.util import ActorPool
+
+    if not ray.is_initialized():
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
+    actor = ray.remote(num_cpus=1, num_gpus=gpus_per_worker, max_restarts=-1, max_task_retries=-1)(Worker)
+    actors = [actor.remote(options) for _ in range(workers)]
+    documents = [store.document(d) for d in doc_ids]
+    targets = [t for t in targets if any(d.lang != t for d in documents)]
+    stats = {t: LangStats(t) for t in targets}
+    started = time.perf_counter()
+    units, jobs = [], {}
+    for tgt in targets:
+        for document in documents:
+            if document.lang == tgt:
+                continue
+            steps = model_map.route(document.lang, tgt)
+            st = stats[tgt]
+            st.segments += len(document.segments)
+            todo = _todo(store, document.segments, tgt, options.force)
+            st.done_before += len(document.segments) - len(todo)
+            advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
+            job = _Job(store, document.lang, tgt, terminology, st, started, advance)
+            todo = _from_tm(job, todo)
+            if not todo:
+                continue
+            terms = job.constraints(todo, tgt)
+            unit = Unit(
+                document.id, tgt, [s.id for s in todo], [s.text for s in todo], steps,  # type: ignore[misc]
+                [[f for _, f in t] for t in terms],
+                [[[f for _, f in t] for t in job.constraints(todo, step.tgt)] for step in steps[:-1]],
+            )  # fmt: skip
+            units.append(unit)
+            jobs[(unit.doc_id, tgt)] = (job, todo, terms, " → ".join(s.spec.model for s in steps))
+    pool = ActorPool(actors)
+    for unit, results in zip(units, pool.map(lambda a, u: a.run.remote(u), units), strict=True):
+        job, todo, terms, engine = jobs[(unit.doc_id, unit.tgt)]
+        items = []
+        for i, text, _tokens, forced_ids in results:
+            forced = {terms[i][c][0] for c in forced_ids}
+            flags = checks.check(todo[i].text, text, job.src, job.tgt, terminology, forced)
+            items.append({"segment_id": todo[i].id, "lang": unit.tgt, "text": text, "origin": Origin.MT,
+                          "status": Status.TRANSLATED, "engine": engine, "replace": options.force,
+                          "flags": flags})  # fmt: skip
+        store.put_translations(items)  # the unit whole, or nothing
+        checks.refresh_consistency(store, unit.doc_id, unit.tgt)
+        st = job.stats
+        st.from_mt += len(results)
+        st.target_tokens += sum(r[2] for r in results)
+        if st.first_segment_s is None:
+            st.first_segment_s = time.perf_counter() - started
+        if job.advance:
+            job.advance(len(results))
+    elapsed = time.perf_counter() - started
+    for st in stats.values():
+        st.seconds = elapsed
+    for a in actors:
+        ray.kill(a)
+    return list(stats.values())
