@@ -24,7 +24,7 @@ from workbench.termmatch import Terminology
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-TIMEOUT = 20_000
+TIMEOUT = 45_000
 
 # Realistic reviewed translations for the screenshots (segments 0, 2, 3, 9 and 10 of the seed).
 REVIEWED = {
