@@ -26,7 +26,7 @@ from .model import Origin, Status
 from .mt.registry import ModelMap, Step
 from .store import Store
 from .termmatch import Terminology
-from .translate import LangStats, ModelPool, Options, _from_tm, _Job, _todo
+from .translate import LangStats, ModelPool, Options, start_job
 
 log = logging.getLogger("workbench.distributed")
 
@@ -109,15 +109,11 @@ def translate_documents_ray(
         for document in documents:
             if document.lang == tgt:
                 continue
-            steps = model_map.route(document.lang, tgt)
-            st = stats[tgt]
-            st.segments += len(document.segments)
-            todo = _todo(store, document.segments, tgt, options.force)
-            st.done_before += len(document.segments) - len(todo)
-            advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
-            job = _Job(store, document.lang, tgt, terminology, st, started, advance)
-            todo = _from_tm(job, todo)
+            job, steps, todo = start_job(
+                store, document, tgt, model_map, options, stats[tgt], progress, terminology
+            )
             if not todo:
+                checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
                 continue
             terms = job.constraints(todo, tgt)
             unit = Unit(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import checks, tm
-from .model import Origin, Segment, Status
+from .model import Document, Origin, Segment, Status
 from .mt.engine import LoadedModel, load, pick_device
 from .mt.registry import LoadError, ModelMap, ModelSpec, Step
 from .store import Store
@@ -62,6 +62,7 @@ class LangStats:
     seconds: float = 0.0
     target_tokens: int = 0
     first_segment_s: float | None = None
+    started: float = field(default_factory=time.perf_counter, repr=False)  # the clock of first_segment_s
 
     @property
     def tokens_per_s(self) -> float:
@@ -118,6 +119,28 @@ def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map
                 model_map.route(src, tgt)
 
 
+def start_job(
+    store: Store,
+    document: Document,
+    tgt: str,
+    model_map: ModelMap,
+    options: Options,
+    stats: LangStats,
+    progress: Callable[[str, int], Callable[[int], None]] | None,
+    terminology: Terminology | None,
+) -> tuple[_Job, list[Step], list[Segment]]:
+    """One document into one language, up to MT: its route, what is left to do, the translation
+    memory applied. Returns the job and the segments MT still has to translate (any executor)."""
+    steps = model_map.route(document.lang, tgt)
+    segments = document.segments
+    stats.segments += len(segments)
+    todo = _todo(store, segments, tgt, options.force)
+    stats.done_before += len(segments) - len(todo)
+    advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
+    job = _Job(store, document.lang, tgt, terminology, stats, stats.started, advance)
+    return job, steps, _from_tm(job, todo)
+
+
 def translate_documents(
     store: Store,
     doc_ids: list[int],
@@ -145,22 +168,16 @@ def translate_documents(
         for tgt in targets:
             stats = LangStats(tgt)
             results.append(stats)
-            started = time.perf_counter()
             for document in documents:
                 if document.lang == tgt:
                     continue
-                steps = model_map.route(document.lang, tgt)
-                segments = document.segments
-                stats.segments += len(segments)
-                todo = _todo(store, segments, tgt, options.force)
-                stats.done_before += len(segments) - len(todo)
-                advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
-                job = _Job(store, document.lang, tgt, terminology, stats, started, advance)
-                todo = _from_tm(job, todo)
+                job, steps, todo = start_job(
+                    store, document, tgt, model_map, options, stats, progress, terminology
+                )
                 if todo:
                     _from_mt(job, pool, steps, todo, options)
                 checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
-            stats.seconds = time.perf_counter() - started
+            stats.seconds = time.perf_counter() - stats.started
             log.info("%s: %s", tgt, stats)
     finally:
         if own_pool:
