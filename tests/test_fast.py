@@ -38,16 +38,65 @@ def test_fast_path_equals_torch_greedy_float32(tiny_models, tmp_path, tgt, token
     assert run(fast) == run(torch_path)
 
 
-def test_fast_path_keeps_every_enforced_term(tiny_models, tmp_path):
-    fast = load_fast(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU, cache_dir=tmp_path)
-    texts = seed()[:6]
-    constraints = [[["BLT"], ["États Membres", "État Membre"]], [], [["DECT"]], [], [["société civile"]], []]
-    outputs = {}
-    for batch in fast.translate(texts, "en", "fr", beam=4, max_length=16, constraints=constraints):
+CONSTRAINTS = [[["BLT"], ["États Membres", "État Membre"]], [], [["DECT"]], [], [["société civile"]], []]
+
+
+def fast_outputs(fast, texts, constraints, batch_size=16) -> dict[int, str]:
+    outputs: dict[int, str] = {}
+    for batch in fast.translate(
+        texts, "en", "fr", beam=4, max_length=16, batch_size=batch_size, constraints=constraints
+    ):
+        assert not set(batch.indices) & set(outputs), "a segment came back twice"
         outputs.update(zip(batch.indices, batch.texts, strict=True))
-    for i, terms in enumerate(constraints):
+    assert sorted(outputs) == list(range(len(texts)))
+    return outputs
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fast_path_keeps_every_enforced_term(tiny_models, tmp_path, threads):
+    """One thread: the engines take turns; two: they run at once (the constrained search in a thread)."""
+    fast = load_fast(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU, cache_dir=tmp_path, threads=threads)
+    outputs = fast_outputs(fast, seed()[:6], CONSTRAINTS, batch_size=2)
+    for i, terms in enumerate(CONSTRAINTS):
         for forms in terms:
             assert any(form in outputs[i] for form in forms), (outputs[i], forms)
+
+
+def test_engines_running_at_once_give_what_they_give_in_turns(tiny_models, tmp_path):
+    spec = ModelSpec(str(tiny_models["en-x"]), "marian")
+    in_turns = load_fast(spec, CPU, cache_dir=tmp_path, threads=1)
+    at_once = load_fast(spec, CPU, cache_dir=tmp_path, threads=2)
+    texts = seed()[:12]
+    constraints = CONSTRAINTS * 2
+    assert fast_outputs(at_once, texts, constraints, batch_size=3) == fast_outputs(
+        in_turns, texts, constraints, batch_size=3
+    )
+
+
+def test_a_failure_of_the_constrained_search_reaches_the_caller(tiny_models, tmp_path, monkeypatch):
+    fast = load_fast(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU, cache_dir=tmp_path, threads=2)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(fast, "_torch", broken)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        fast_outputs(fast, seed()[:6], CONSTRAINTS)
+
+
+def test_marian_positional_table_is_computed_as_transformers_does(tiny_models):
+    """engine.load replaces transformers' slow loop with the same arithmetic, vectorised."""
+    from transformers.models.marian.modeling_marian import MarianSinusoidalPositionalEmbedding as Table
+
+    model = load(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU)
+    assert Table.create_weight is not Table._original_create_weight
+    for table in (model.model.model.encoder.embed_positions, Table(512, 512), Table(37, 33)):
+        assert torch.equal(table.create_weight(), Table._original_create_weight(table))
+    assert torch.equal(
+        model.model.model.encoder.embed_positions.weight,
+        model.model.model.encoder.embed_positions.create_weight(),
+    )
 
 
 def test_conversion_is_cached(tiny_models, tmp_path):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -68,11 +70,12 @@ def converted(source: str, quantization: str, cache_dir: str | Path | None = Non
 class FastModel:
     """Same interface as :class:`~workbench.mt.engine.LoadedModel`, two engines underneath."""
 
-    def __init__(self, base: LoadedModel, translator, compute_type: str):
+    def __init__(self, base: LoadedModel, translator, compute_type: str, threads: int = 1):
         self.base = base  # tokenizer, language handling and the constrained search (quantised torch)
         self.translator = translator
         self.compute_type = compute_type
         self.spec = base.spec
+        self.threads = threads  # the CPU threads this job may use (GPU: the engines run at once)
 
     @property
     def tokenizer(self):
@@ -90,40 +93,86 @@ class FastModel:
         min_length: int | None = None,
         constraints: Sequence[Sequence[Sequence[str]]] | None = None,
     ) -> Iterator[Batch]:
-        """Segments with enforced terms go to the constrained search, the others to CTranslate2."""
+        """Segments with enforced terms go to the constrained search, the others to CTranslate2.
+
+        With two threads or more (or on a GPU) the two engines run at once, so they share the
+        machine instead of taking turns, and batches are yielded in the order they finish: the
+        first stored segment does not wait for the slower constrained search. With one thread
+        they take turns, CTranslate2 first, so "one thread" means one core.
+        """
         if not texts:
             return
         terms = list(constraints or [[] for _ in texts])
-        with_terms = [i for i in range(len(texts)) if terms[i]]
-        if with_terms:
-            for batch in self.base.translate(
-                [texts[i] for i in with_terms], src, tgt, beam=beam, max_length=max_length,
-                batch_size=batch_size, min_length=min_length, constraints=[terms[i] for i in with_terms],
-            ):  # fmt: skip
-                batch.indices = [with_terms[i] for i in batch.indices]
-                yield batch
-        rest = [i for i in range(len(texts)) if i not in set(with_terms)]
-        if rest and self.translator is None:  # no CTranslate2 for this model: the int8 torch path
-            plain = [texts[i] for i in rest]
-            for batch in self.base.translate(
-                plain,
-                src,
-                tgt,
-                beam=beam,
-                max_length=max_length,
-                batch_size=batch_size,
-                min_length=min_length,
-            ):
-                batch.indices = [rest[i] for i in batch.indices]
-                yield batch
-        elif rest:
-            for batch in self._ct2(
-                [texts[i] for i in rest], src, tgt, beam, max_length, batch_size, min_length
-            ):
-                batch.indices = [rest[i] for i in batch.indices]
-                yield batch
+        rest = [i for i in range(len(texts)) if not terms[i]]
+        if not rest or self.translator is None:  # no CTranslate2 for this model: all on int8 torch
+            yield from self._torch(texts, list(range(len(texts))), terms, src, tgt, beam, max_length,
+                                   batch_size, min_length)  # fmt: skip
+            return
+        pending = self._ct2_submit(
+            [texts[i] for i in rest], src, tgt, beam, max_length, batch_size, min_length
+        )
+        on_torch = [i for i in range(len(texts)) if terms[i]]
+        if not on_torch or (self.threads < 2 and self.base.device.type == "cpu"):
+            for submitted in pending:
+                yield self._ct2_batch(rest, *submitted, tgt)
+            yield from self._torch(texts, on_torch, terms, src, tgt, beam, max_length, batch_size, min_length)
+            return
+        finished: queue.Queue = queue.Queue()
+        stop = threading.Event()
 
-    def _ct2(self, texts, src, tgt, beam, max_length, batch_size, min_length) -> Iterator[Batch]:
+        def constrained() -> None:  # the torch side, in a thread (torch releases the GIL in its kernels)
+            try:
+                for batch in self._torch(
+                    texts, on_torch, terms, src, tgt, beam, max_length, batch_size, min_length
+                ):
+                    finished.put(batch)
+                    if stop.is_set():
+                        return
+            except BaseException as exc:
+                finished.put(exc)
+            finally:
+                finished.put(None)
+
+        worker = threading.Thread(target=constrained, name="workbench-constrained", daemon=True)
+        worker.start()
+        try:
+            torch_running = True
+            while torch_running or pending:
+                if pending and all(r.done() for r in pending[0][1]):
+                    yield self._ct2_batch(rest, *pending.pop(0), tgt)
+                    continue
+                if not torch_running:
+                    yield self._ct2_batch(rest, *pending.pop(0), tgt)  # waits for CTranslate2
+                    continue
+                try:
+                    item = finished.get(timeout=0.02)
+                except queue.Empty:
+                    continue
+                if item is None:
+                    torch_running = False
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
+        finally:  # the caller stopped early or failed: let the batch in progress end before release
+            stop.set()
+            worker.join()
+
+    def _torch(
+        self, texts, positions, terms, src, tgt, beam, max_length, batch_size, min_length
+    ) -> Iterator[Batch]:
+        """The int8 torch model on ``texts[i] for i in positions`` (constrained where terms are)."""
+        for batch in self.base.translate(
+            [texts[i] for i in positions], src, tgt, beam=beam, max_length=max_length,
+            batch_size=batch_size, min_length=min_length, constraints=[terms[i] for i in positions],
+        ):  # fmt: skip
+            batch.indices = [positions[i] for i in batch.indices]
+            yield batch
+
+    def _ct2_submit(
+        self, texts, src, tgt, beam, max_length, batch_size, min_length
+    ) -> list[tuple[list[int], list]]:
+        """Start CTranslate2 on length-sorted batches; returns (positions, async results) per batch."""
         tokenizer = self.base.tokenizer
         prepared, kwargs = self.base._prepare(texts, src, tgt)
         encoded = tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
@@ -135,6 +184,7 @@ class FastModel:
         forced_end = getattr(self.base.model.generation_config, "forced_eos_token_id", None) is not None
         limit = max_length - (1 if forced_end else 0)
         order = sorted(range(len(texts)), key=lambda i: -len(tokens[i]))
+        pending = []
         for start in range(0, len(order), batch_size):
             indices = order[start : start + batch_size]
             results = self.translator.translate_batch(
@@ -144,14 +194,22 @@ class FastModel:
                 max_decoding_length=limit + (1 if prefix else 0),
                 min_decoding_length=min(min_length or 0, limit) + (1 if prefix else 0),
                 max_batch_size=batch_size,
+                asynchronous=True,
             )
-            out, counts = [], []
-            for result in results:
-                ids = tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-                counts.append(len(ids) + 2)  # with the decoder start and end tokens, as torch counts
-                ids = [t for t in ids if t not in self.base._lang_ids]
-                out.append(clean_output(tokenizer.decode(ids, skip_special_tokens=True), tgt))
-            yield Batch(indices, out, counts, [set() for _ in indices], [set() for _ in indices])
+            pending.append((indices, results))
+        return pending
+
+    def _ct2_batch(self, positions: list[int], indices: list[int], results: list, tgt: str) -> Batch:
+        """Wait for one submitted batch and decode it; ``positions`` maps back to the caller's list."""
+        tokenizer = self.base.tokenizer
+        out, counts = [], []
+        for result in results:
+            ids = tokenizer.convert_tokens_to_ids(result.result().hypotheses[0])
+            counts.append(len(ids) + 2)  # with the decoder start and end tokens, as torch counts
+            ids = [t for t in ids if t not in self.base._lang_ids]
+            out.append(clean_output(tokenizer.decode(ids, skip_special_tokens=True), tgt))
+        mapped = [positions[i] for i in indices]
+        return Batch(mapped, out, counts, [set() for _ in indices], [set() for _ in indices])
 
     def release(self) -> None:
         self.translator = None
@@ -182,10 +240,10 @@ def load_fast(
     if quantize_torch and device.type == "cpu":
         with warnings.catch_warnings():  # torch marks these kernels for a future move to torchao
             warnings.simplefilter("ignore")
-            base.model = torch.ao.quantization.quantize_dynamic(
-                base.model, {torch.nn.Linear}, dtype=torch.qint8
+            base.model = torch.ao.quantization.quantize_dynamic(  # in place: no copy of the fp32 model
+                base.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
             )
-    return FastModel(base, translator, compute_type)
+    return FastModel(base, translator, compute_type, threads or torch.get_num_threads())
 
 
 def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
