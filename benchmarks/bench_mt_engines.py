@@ -155,6 +155,7 @@ def main() -> None:
         direct = ctranslate2.Translator(ct2_path, device=device.type, compute_type=fast.compute_type,
                                         intra_threads=threads)  # fmt: skip
         fast.translator = direct  # the fast path and the reference share the converted model
+        fast.threads = threads  # its two engines together use this many (one: they take turns)
         ct2 = measure("CTranslate2 int8", run_ct2, (direct, beam, batch), threads)
         measure("transformers generate", run_generate, (beam, batch), threads, ct2)
         measure("workbench default (torch)", run_model, (default, beam, batch), threads, ct2)
@@ -165,7 +166,7 @@ def main() -> None:
     direct = ctranslate2.Translator(
         ct2_path, device=device.type, compute_type=fast.compute_type, intra_threads=1
     )
-    fast.translator = direct
+    fast.translator, fast.threads = direct, 1
     names = [c.entries["en"].full[0] for c in terms.glossaries[0].concepts
              if "fr" in c.entries and terms.policy.enforced(c.entries["fr"])]  # fmt: skip
     constraints.clear()
