@@ -153,7 +153,7 @@ def main() -> None:
     for beam, batch, threads in settings:
         torch.set_num_threads(threads)
         direct = ctranslate2.Translator(ct2_path, device=device.type, compute_type=fast.compute_type,
-                                        intra_threads=threads)  # fmt: skip
+                                        intra_threads=threads, max_queued_batches=-1)  # fmt: skip
         fast.translator = direct  # the fast path and the reference share the converted model
         fast.threads = threads  # its two engines together use this many (one: they take turns)
         ct2 = measure("CTranslate2 int8", run_ct2, (direct, beam, batch), threads)
@@ -164,7 +164,7 @@ def main() -> None:
     # The glossary case: beam 4, batch 8, one thread; a third of the sentences with 2-3 enforced terms.
     torch.set_num_threads(1)
     direct = ctranslate2.Translator(
-        ct2_path, device=device.type, compute_type=fast.compute_type, intra_threads=1
+        ct2_path, device=device.type, compute_type=fast.compute_type, intra_threads=1, max_queued_batches=-1
     )
     fast.translator, fast.threads = direct, 1
     names = [c.entries["en"].full[0] for c in terms.glossaries[0].concepts

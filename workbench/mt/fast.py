@@ -120,6 +120,8 @@ class FastModel:
         finished: queue.Queue = queue.Queue()
         stop = threading.Event()
 
+        # Meanwhile this thread only decodes CTranslate2's output, which reads no tokenizer state the
+        # worker changes (only Marian models have CTranslate2 here).
         def constrained() -> None:  # the torch side, in a thread (torch releases the GIL in its kernels)
             try:
                 for batch in self._torch(
@@ -256,6 +258,9 @@ def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compu
         source = snapshot_download(spec.model, cache_dir=cache_dir, local_files_only=True)
     quantization = "int8" if compute_type.startswith("int8") else compute_type
     folder = converted(str(Path(source).expanduser()), quantization, cache_dir)
+    # An unbounded queue: with the default one, submitting a long document's batches blocks until
+    # most are decoded, and the constrained search would not start beside them.
     return ctranslate2.Translator(
-        str(folder), device=device.type, compute_type=compute_type, intra_threads=threads or 0
-    )
+        str(folder), device=device.type, compute_type=compute_type, intra_threads=threads or 0,
+        max_queued_batches=-1,
+    )  # fmt: skip
