@@ -1,10 +1,10 @@
 """The fast CPU path: CTranslate2 for segments without enforced terms, int8 torch for the others.
 
-Measured on the opus-mt-en-fr architecture (design.md §5, ``benchmarks/bench_mt_engines.py``):
-CTranslate2 int8 is about five times torch fp32 and 1.4 times torch with dynamic int8 linear layers.
-CTranslate2 cannot force words into its beam search, so the glossary guarantee stays with the
-workbench's constrained search (:mod:`workbench.mt.constrained`), run on a dynamically quantised copy
-of the same model; segments without enforced terms — most of a speech — take CTranslate2.
+Measured on the opus-mt-en-fr architecture (``benchmarks/bench_mt_engines.py``): CTranslate2 int8 is
+about 2.5 to 3 times torch fp32 on the 2-core test machine (design.md §5 found five on its own). CTranslate2
+cannot force words into its beam search, so the glossary guarantee stays with the workbench's
+constrained search (:mod:`workbench.mt.constrained`), run on a dynamically quantised copy of the same
+model (about 0.6 times CTranslate2 per core); segments without enforced terms take CTranslate2.
 
 Models are converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read
 by transformers, no remote code) into the cache folder and reused; the conversion is written to a
