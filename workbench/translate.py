@@ -137,7 +137,7 @@ def start_job(
     todo = _todo(store, segments, tgt, options.force)
     stats.done_before += len(segments) - len(todo)
     advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
-    job = _Job(store, document.lang, tgt, terminology, stats, stats.started, advance)
+    job = _Job(store, document.lang, tgt, terminology, stats, advance)
     return job, steps, _from_tm(job, todo)
 
 
@@ -194,7 +194,6 @@ class _Job:
     tgt: str
     terminology: Terminology | None
     stats: LangStats
-    started: float
     advance: Callable[[int], None] | None
 
     def save(
@@ -212,7 +211,7 @@ class _Job:
             flags=flags,
         )
         if self.stats.first_segment_s is None:
-            self.stats.first_segment_s = time.perf_counter() - self.started
+            self.stats.first_segment_s = time.perf_counter() - self.stats.started
 
     def constraints(self, segments: list[Segment], lang: str) -> list[list[tuple[str, list[str]]]]:
         if self.terminology is None:
