@@ -75,16 +75,16 @@ def main() -> None:
     middle = args.segments // 200  # a page in the middle of the document
 
     def api_open():
-        return client.predict(1, "fr", [], "all", "all", "", middle + 1, api_name="/load_page")[0]
+        return client.predict(1, "fr", [], "all", "all", "", middle + 1, api_name="/load_page")[:2]
 
     def api_save(i: int):
-        table = api_open()
+        table, shown = api_open()
         data = [list(r) for r in table["data"]]
         data[i % len(data)][3] = f"Révision {i}."
         start = time.perf_counter()
         message = client.predict(
-            {"headers": table["headers"], "data": data, "metadata": None}, api_name="/save"
-        )[1]
+            {"headers": table["headers"], "data": data, "metadata": None}, shown, api_name="/save"
+        )[2]
         elapsed = time.perf_counter() - start
         assert "Saved 1" in message, message
         return elapsed

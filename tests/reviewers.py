@@ -26,7 +26,7 @@ def reviewer(url: str, account: tuple[str, str] | None, number: int, seconds: fl
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
-        table = client.predict(1, "fr", [], "all", "all", FILTER, 1, api_name="/load_page")[0]
+        table, shown = client.predict(1, "fr", [], "all", "all", FILTER, 1, api_name="/load_page")[:2]
         data = [list(r) for r in table["data"]]
         row = rng.randrange(len(data))
         seen = data[row][3]
@@ -35,8 +35,8 @@ def reviewer(url: str, account: tuple[str, str] | None, number: int, seconds: fl
         start = time.perf_counter()
         try:
             message = client.predict(
-                {"headers": table["headers"], "data": data, "metadata": None}, api_name="/save"
-            )[1]
+                {"headers": table["headers"], "data": data, "metadata": None}, shown, api_name="/save"
+            )[2]
             outcome = "saved" if "Saved 1" in message else ("conflict" if "Not saved" in message else "other")
         except Exception as exc:  # a refused save surfaces as an error: record it, it must not be stored
             message, outcome = str(exc), "error"

@@ -17,6 +17,7 @@ def client(server, account=REVIEWER) -> Client:
 
 
 def load(c: Client, lang="fr", **filters):
+    """(table, shown, summary, detail, page number): ``shown`` goes back with every save and confirm."""
     args = {"status": "all", "flag": "all", "text": "", "number": 1, **filters}
     return c.predict(
         1, lang, [], args["status"], args["flag"], args["text"], args["number"], api_name="/load_page"
@@ -40,10 +41,11 @@ def test_login_is_required(review_server):
 
 def test_load_page_and_filters(review_server):
     c = client(review_server)
-    table, summary, detail, number = load(c)
+    table, shown, summary, detail, number = load(c)
     assert table["headers"][:4] == ["#", "id", "source", "fr"] and len(table["data"]) == 26
     assert "page 1 of 1" in summary and number == 1
     assert "Segment" in detail
+    assert shown["lang"] == "fr" and [r[:3] for r in shown["rows"]] == [r[1:4] for r in table["data"]]
     only = load(c, text="Minsk")[0]
     assert [r[0] for r in only["data"]] == [r[0] for r in table["data"] if "Minsk" in r[2]]
     styled = load(c, lang="ar")[0]
@@ -52,10 +54,12 @@ def test_load_page_and_filters(review_server):
 
 def test_save_stores_the_edit_with_the_reviewer(review_server):
     c = client(review_server)
-    table = load(c)[0]
+    table, shown = load(c)[:2]
     row = 4
     sid = table["data"][row][1]
-    table2, message, _ = c.predict(edited(table, row, "Texte revu par Anna."), api_name="/save")
+    table2, shown2, message, _ = c.predict(
+        edited(table, row, "Texte revu par Anna."), shown, api_name="/save"
+    )
     assert "Saved 1 segment" in message
     with Store(review_server["store"]) as store:
         t = store.translation(sid, "fr")
@@ -66,24 +70,59 @@ def test_save_stores_the_edit_with_the_reviewer(review_server):
             "anna",
         )
     assert table2["data"][row][3] == "Texte revu par Anna."
+    assert shown2["rows"][row][3] == shown["rows"][row][3] + 1  # the browser now holds the new version
 
 
 def test_a_conflicting_save_is_refused_with_both_texts(review_server):
     first, second = client(review_server), client(review_server, SECOND)
-    page_a, page_b = load(first)[0], load(second)[0]
+    (page_a, shown_a), (page_b, shown_b) = load(first)[:2], load(second)[:2]
     row = 6
     sid = page_a["data"][row][1]
-    assert "Saved 1" in first.predict(edited(page_a, row, "Version d'Anna."), api_name="/save")[1]
-    message = second.predict(edited(page_b, row, "Version de Boris."), api_name="/save")[1]
+    assert "Saved 1" in first.predict(edited(page_a, row, "Version d'Anna."), shown_a, api_name="/save")[2]
+    message = second.predict(edited(page_b, row, "Version de Boris."), shown_b, api_name="/save")[2]
     assert "Not saved" in message and "Version d&#x27;Anna." in message and "Version de Boris." in message
+    # A browser sends an edit on Enter and again on blur: the second copy of Boris's stale table arrives
+    # after the refused save has refreshed his page, and must be refused too, not overwrite Anna.
+    message = second.predict(edited(page_b, row, "Version de Boris."), shown_b, api_name="/save")[2]
+    assert "Not saved" in message and "Version de Boris." in message
     with Store(review_server["store"]) as store:
         assert store.translation(sid, "fr").text == "Version d'Anna."
+
+
+def test_a_confirm_of_a_text_changed_meanwhile_is_refused(review_server):
+    """Confirm approves the version the browser shows, not a newer text it has not displayed."""
+    first, second = client(review_server), client(review_server, SECOND)
+    page_a, shown_a = load(first, lang="ar")[:2]
+    shown_b = load(second, lang="ar")[1]
+    sid = page_a["data"][0][1]
+    first.predict(edited(page_a, 0, "نص أنّا المعدّل."), shown_a, api_name="/save")
+    message = second.predict(shown_b, api_name="/confirm")[2]
+    assert "Not confirmed" in message and "نص أنّا المعدّل." in message
+    with Store(review_server["store"]) as store:
+        t = store.translation(sid, "ar")
+        assert (t.text, t.status, t.updated_by) == ("نص أنّا المعدّل.", Status.REVIEWED, "anna")
+
+
+def test_an_edit_sent_after_switching_language_is_saved_in_the_language_it_was_made_in(review_server):
+    c = client(review_server)
+    table, shown = load(c, lang="fr")[:2]
+    sid = table["data"][9][1]
+    with Store(review_server["store"]) as store:
+        arabic = store.translation(sid, "ar").text
+    load(c, lang="ar")  # the server's page is now Arabic; the French edit was still on its way
+    message = c.predict(
+        edited(table, 9, "Modifié juste avant de changer de langue."), shown, api_name="/save"
+    )[2]
+    assert "Saved 1" in message
+    with Store(review_server["store"]) as store:
+        assert store.translation(sid, "fr").text == "Modifié juste avant de changer de langue."
+        assert store.translation(sid, "ar").text == arabic
 
 
 @pytest.mark.parametrize("change", ["source", "id", "rows"])
 def test_the_server_validates_every_save(review_server, change):
     c = client(review_server)
-    table = load(c)[0]
+    table, shown = load(c)[:2]
     data = [list(r) for r in table["data"]]
     if change == "source":
         data[0][2] = "A forged source."
@@ -92,14 +131,14 @@ def test_the_server_validates_every_save(review_server, change):
     else:
         data = data[:-1]
     with pytest.raises(AppError, match=r"cannot be changed from the browser|rows, the browser sent"):
-        c.predict({"headers": table["headers"], "data": data, "metadata": None}, api_name="/save")
+        c.predict({"headers": table["headers"], "data": data, "metadata": None}, shown, api_name="/save")
 
 
 def test_confirm_approves_and_moves_on(review_server):
     c = client(review_server)
-    table = load(c, lang="zh")[0]
+    table, shown = load(c, lang="zh")[:2]
     sid = table["data"][0][1]
-    table2, message, detail = c.predict(api_name="/confirm")
+    table2, _, message, detail = c.predict(shown, api_name="/confirm")
     assert message == "Confirmed." and table2["data"][0][4] == "approved"
     assert "row 2" in detail  # the next unconfirmed segment is selected
     with Store(review_server["store"]) as store:
@@ -113,10 +152,10 @@ def test_split_and_merge(review_server):
     source = table["data"][0][2]
     cut = source.index(",") + 1
     after = c.predict(source[:cut] + "|" + source[cut:], api_name="/split")
-    assert after[1] == "Split." and len(after[0]["data"]) == 27
+    assert after[2] == "Split." and len(after[0]["data"]) == 27
     assert after[0]["data"][1][2] == source[cut:].strip()
     merged = c.predict(api_name="/merge")
-    assert merged[1] == "Merged with the next segment." and len(merged[0]["data"]) == 26
+    assert merged[2] == "Merged with the next segment." and len(merged[0]["data"]) == 26
     assert merged[0]["data"][0][2] == source
     with pytest.raises(AppError, match="one '\\|'"):
         c.predict("no marker", api_name="/split")

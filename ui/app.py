@@ -104,9 +104,25 @@ def _state(page: review.Page, selected: int = 0, filters: dict | None = None) ->
         "lang": page.lang,
         "number": page.number,
         "filters": filters or {},
-        "rows": [(r.segment_id, r.source, r.target, r.version, r.status, r.flagged) for r in page.rows],
+        "rows": [(r.segment_id, r.source, r.flagged) for r in page.rows],  # texts and versions: _shown
         "selected": min(selected, max(len(page.rows) - 1, 0)),
     }
+
+
+def _shown(page: review.Page) -> dict:
+    """What the browser is shown besides the grid: the language and, per row, the id, source, target
+    and version it saw. It travels with every save and confirm, so a stale browser (an edit sent again
+    on blur after a refresh, a page switched mid-request) is judged against what it actually showed,
+    never against a fresher server state it has not displayed yet."""
+    return {"lang": page.lang, "rows": [[r.segment_id, r.source, r.target, r.version] for r in page.rows]}
+
+
+def _sent(shown: dict | None) -> tuple[str, list[tuple[int, str, str, int]]]:
+    try:
+        rows = shown["rows"]  # type: ignore[index]
+        return shown["lang"], [(int(i), str(s), str(t), int(v)) for i, s, t, v in rows]  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        raise gr.Error("the page was changed in the browser: reload it", print_exception=False) from None
 
 
 def _reload(store: Store, state: dict, selected: int | None = None) -> tuple[review.Page, dict]:
@@ -194,11 +210,18 @@ def build(ctx: Context) -> gr.Blocks:
             with open_store() as store:
                 page = review.load_page(store, int(doc_id), lang, number=int(number or 1) - 1, **filters)
                 state = _state(page, 0, filters)
-                return _table(page), state, _summary(page), _render_detail(ctx, store, state), page.number + 1
+                return (
+                    _table(page),
+                    _shown(page),
+                    state,
+                    _summary(page),
+                    _render_detail(ctx, store, state),
+                    page.number + 1,
+                )
         except (StoreError, review.ReviewError, langs.UnknownLanguageError) as exc:
             raise fail(exc) from None
 
-    def save(table, state, request: gr.Request):
+    def save(table, shown, state, request: gr.Request):
         if not state or "rows" not in state:
             raise gr.Error("load a page first", print_exception=False)
         data = table["data"] if isinstance(table, dict) else table
@@ -206,17 +229,18 @@ def build(ctx: Context) -> gr.Blocks:
             received = [(int(r[1]), str(r[2]), str(r[TARGET_COLUMN] or "")) for r in data]
         except (ValueError, IndexError, TypeError):
             raise gr.Error("the page was changed in the browser: reload it", print_exception=False) from None
-        sent = [(sid, src, tgt, ver) for sid, src, tgt, ver, _, _ in state["rows"]]
+        lang, sent = _sent(shown)
         try:
             with open_store() as store:
-                report = review.save_page(store, state["lang"], sent, received, who=_who(request),
+                report = review.save_page(store, lang, sent, received, who=_who(request),
                                           terminology=ctx.terminology)  # fmt: skip
                 if not report.saved and not report.conflicts:  # e.g. the same edit sent again on blur
-                    return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 page, new_state = _reload(store, state)
                 message = f"Saved {len(report.saved)} segment(s)." if report.saved else ""
                 return (
                     _table(page),
+                    _shown(page),
                     new_state,
                     message + _conflicts(report),
                     _render_detail(ctx, store, new_state),
@@ -231,16 +255,19 @@ def build(ctx: Context) -> gr.Blocks:
         with open_store() as store:
             return state, _render_detail(ctx, store, state)
 
-    def confirm(state, request: gr.Request):
+    def confirm(shown, state, request: gr.Request):
         if not state or not state.get("rows"):
             raise gr.Error("load a page first", print_exception=False)
-        sid, _, _, version, _, _ = state["rows"][state["selected"]]
+        sid = state["rows"][state["selected"]][0]
+        lang, sent = _sent(shown)
+        # confirm the version the browser shows: a text someone changed meanwhile is not approved unseen
+        version = next((v for i, _, _, v in sent if i == sid), None)
+        if lang != state["lang"] or version is None:
+            raise gr.Error("the page changed meanwhile: select the segment again", print_exception=False)
         message = ""
         with open_store() as store:
             try:
-                review.confirm(
-                    store, sid, state["lang"], version, who=_who(request), terminology=ctx.terminology
-                )
+                review.confirm(store, sid, lang, version, who=_who(request), terminology=ctx.terminology)
                 message = "Confirmed."
             except ConflictError as exc:
                 current = exc.current
@@ -253,7 +280,7 @@ def build(ctx: Context) -> gr.Blocks:
             rows = page.rows
             after = [i for i in range(state["selected"] + 1, len(rows)) if rows[i].status != Status.APPROVED]
             new_state["selected"] = after[0] if after else min(state["selected"], max(len(rows) - 1, 0))
-            return _table(page), new_state, message, _render_detail(ctx, store, new_state)
+            return _table(page), _shown(page), new_state, message, _render_detail(ctx, store, new_state)
 
     def next_flagged(state):
         if not state or not state.get("rows"):
@@ -261,7 +288,7 @@ def build(ctx: Context) -> gr.Blocks:
         rows = state["rows"]
         start = state["selected"]
         order = list(range(start + 1, len(rows))) + list(range(0, start + 1))
-        hit = next((i for i in order if rows[i][5]), start)
+        hit = next((i for i in order if rows[i][2]), start)
         state = {**state, "selected": hit}
         with open_store() as store:
             return state, _render_detail(ctx, store, state)
@@ -285,7 +312,7 @@ def build(ctx: Context) -> gr.Blocks:
             with open_store() as store:
                 store.split_segment(sid, marked.index("|"))
                 page, new_state = _reload(store, state)
-                return _table(page), new_state, "Split.", _render_detail(ctx, store, new_state)
+                return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
         except StoreError as exc:
             raise fail(exc) from None
 
@@ -299,6 +326,7 @@ def build(ctx: Context) -> gr.Blocks:
                 page, new_state = _reload(store, state)
                 return (
                     _table(page),
+                    _shown(page),
                     new_state,
                     "Merged with the next segment.",
                     _render_detail(ctx, store, new_state),
@@ -403,6 +431,7 @@ def build(ctx: Context) -> gr.Blocks:
         gr.Markdown("## workbench — translation review")
         with gr.Tab("Review"):
             state = gr.State({})
+            shown = gr.JSON(visible=False)  # what the grid shows, with versions: see _shown
             with gr.Row():
                 doc = gr.Dropdown(choices, label="Document", elem_id="doc", scale=3)
                 lang = gr.Dropdown(codes, value="fr", label="Target", elem_id="lang", scale=1)
@@ -439,19 +468,20 @@ def build(ctx: Context) -> gr.Blocks:
                 merge_btn = gr.Button("Merge with next", elem_id="merge", scale=1)
 
             page_inputs = [doc, lang, refs, status, flag, text, number]
-            page_outputs = [grid, state, summary, detail, number]
+            page_outputs = [grid, shown, state, summary, detail, number]
             load_btn.click(load, page_inputs, page_outputs, api_name="load_page")
             prev_btn.click(lambda n: max(int(n or 1) - 1, 1), number, number).then(
                 load, page_inputs, page_outputs
             )
             next_btn.click(lambda n: int(n or 1) + 1, number, number).then(load, page_inputs, page_outputs)
-            grid.input(save, [grid, state], [grid, state, message, detail], api_name="save")
+            edits = [grid, shown, state, message, detail]
+            grid.input(save, [grid, shown, state], edits, api_name="save")
             grid.select(select, state, [state, detail])
-            confirm_btn.click(confirm, state, [grid, state, message, detail], api_name="confirm")
+            confirm_btn.click(confirm, [shown, state], edits, api_name="confirm")
             flagged_btn.click(next_flagged, state, [state, detail], api_name="next_flagged")
             comment_btn.click(comment, [state, note], [note, detail], api_name="comment")
-            split_btn.click(split, [state, marked], [grid, state, message, detail], api_name="split")
-            merge_btn.click(merge, state, [grid, state, message, detail], api_name="merge")
+            split_btn.click(split, [state, marked], edits, api_name="split")
+            merge_btn.click(merge, state, edits, api_name="merge")
 
         with gr.Tab("Documents"):
             listing = gr.Dataframe(interactive=False, elem_id="documents")
