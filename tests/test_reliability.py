@@ -114,12 +114,14 @@ def test_a_server_killed_during_a_burst_of_saves_loses_no_acknowledged_save(tran
             n = 0
             while not stop.is_set():
                 try:
-                    table = client.predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")[0]
+                    table, shown = client.predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")[:2]
                     data = [list(r) for r in table["data"]]
                     row = n % len(data)
                     text = f"Sauvegarde {round_}-{n}."
                     data[row][3] = text
-                    message = client.predict({"headers": table["headers"], "data": data}, api_name="/save")[1]
+                    message = client.predict(
+                        {"headers": table["headers"], "data": data}, shown, api_name="/save"
+                    )[2]
                 except Exception:  # the server is gone: the burst ends
                     return
                 if "Saved 1" in message:
