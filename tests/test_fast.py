@@ -73,6 +73,25 @@ def test_engines_running_at_once_give_what_they_give_in_turns(tiny_models, tmp_p
     )
 
 
+def test_the_torch_model_is_quantised_on_first_constrained_use_only(tiny_models, tmp_path):
+    """Loading does not quantise (CTranslate2 starts at once); a segment with terms does, once."""
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+
+    fast = load_fast(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU, cache_dir=tmp_path, threads=2)
+
+    def int8_layers() -> int:
+        return sum(isinstance(m, Int8Linear) for m in fast.base.model.modules())
+
+    assert int8_layers() == 0
+    fast_outputs(fast, seed()[:3], [[], [], []])  # no terms: CTranslate2 alone
+    assert int8_layers() == 0
+    fast_outputs(fast, seed()[:6], CONSTRAINTS)
+    quantised = int8_layers()
+    assert quantised > 0 and not any(type(m) is torch.nn.Linear for m in fast.base.model.modules())
+    fast_outputs(fast, seed()[:6], CONSTRAINTS)
+    assert int8_layers() == quantised
+
+
 def test_a_failure_of_the_constrained_search_reaches_the_caller(tiny_models, tmp_path, monkeypatch):
     fast = load_fast(ModelSpec(str(tiny_models["en-x"]), "marian"), CPU, cache_dir=tmp_path, threads=2)
 

@@ -3,8 +3,8 @@
 Measured on the opus-mt-en-fr architecture (``benchmarks/bench_mt_engines.py``): CTranslate2 int8 is
 about 2.5 to 3 times torch fp32 on the 2-core test machine (design.md §5 found five on its own). CTranslate2
 cannot force words into its beam search, so the glossary guarantee stays with the workbench's
-constrained search (:mod:`workbench.mt.constrained`), run on a dynamically quantised copy of the same
-model (about 0.6 times CTranslate2 per core); segments without enforced terms take CTranslate2.
+constrained search (:mod:`workbench.mt.constrained`), run on the same torch model dynamically quantised
+to int8 (about 0.6 times CTranslate2 per core); segments without enforced terms take CTranslate2.
 
 Models are converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read
 by transformers, no remote code) into the cache folder and reused; the conversion is written to a
@@ -70,12 +70,16 @@ def converted(source: str, quantization: str, cache_dir: str | Path | None = Non
 class FastModel:
     """Same interface as :class:`~workbench.mt.engine.LoadedModel`, two engines underneath."""
 
-    def __init__(self, base: LoadedModel, translator, compute_type: str, threads: int = 1):
+    def __init__(
+        self, base: LoadedModel, translator, compute_type: str, threads: int = 1, quantize: bool = False
+    ):
         self.base = base  # tokenizer, language handling and the constrained search (quantised torch)
         self.translator = translator
         self.compute_type = compute_type
         self.spec = base.spec
         self.threads = threads  # the CPU threads this job may use (GPU: the engines run at once)
+        self._quantize = quantize  # still to do: the first constrained search does it, see _torch
+        self._quantize_lock = threading.Lock()
 
     @property
     def tokenizer(self):
@@ -163,7 +167,22 @@ class FastModel:
     def _torch(
         self, texts, positions, terms, src, tgt, beam, max_length, batch_size, min_length
     ) -> Iterator[Batch]:
-        """The int8 torch model on ``texts[i] for i in positions`` (constrained where terms are)."""
+        """The int8 torch model on ``texts[i] for i in positions`` (constrained where terms are).
+
+        The model is quantised here, on first use, rather than when loaded: quantising an
+        opus-mt-sized model takes 0.7 s on this machine, which the worker thread now spends while
+        CTranslate2 is already decoding, instead of holding back both engines and the first segment.
+        """
+        if not positions:
+            return
+        with self._quantize_lock:
+            if self._quantize:
+                with warnings.catch_warnings():  # torch marks these kernels for a future move to torchao
+                    warnings.simplefilter("ignore")
+                    self.base.model = torch.ao.quantization.quantize_dynamic(  # in place: no fp32 copy
+                        self.base.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+                    )
+                self._quantize = False
         for batch in self.base.translate(
             [texts[i] for i in positions], src, tgt, beam=beam, max_length=max_length,
             batch_size=batch_size, min_length=min_length, constraints=[terms[i] for i in positions],
@@ -239,13 +258,8 @@ def load_fast(
     translator = None
     if spec.kind == "marian":
         translator = _translator(spec, device, cache_dir, threads, compute_type)
-    if quantize_torch and device.type == "cpu":
-        with warnings.catch_warnings():  # torch marks these kernels for a future move to torchao
-            warnings.simplefilter("ignore")
-            base.model = torch.ao.quantization.quantize_dynamic(  # in place: no copy of the fp32 model
-                base.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
-            )
-    return FastModel(base, translator, compute_type, threads or torch.get_num_threads())
+    quantize = quantize_torch and device.type == "cpu"  # done on first use: see FastModel._torch
+    return FastModel(base, translator, compute_type, threads or torch.get_num_threads(), quantize)
 
 
 def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
