@@ -251,3 +251,39 @@ def test_default_registry_covers_every_pair():
                 assert 1 <= len(steps) <= 2
                 assert all(s.spec.model.startswith("Helsinki-NLP/opus-mt-") for s in steps)
     assert registry.default_map("nllb").route("zh", "ar")[0].spec.kind == "nllb"
+
+
+def test_jobs_in_several_threads_load_their_models_at_once(tiny_models, tmp_path):
+    """Two reviewers uploading at once run two jobs in two server threads: transformers cannot build
+    two models at the same moment, so loads (and CTranslate2 conversions) take turns, never fail."""
+    import threading
+
+    import torch
+
+    from workbench.mt.fast import converted
+    from workbench.mt.registry import ModelSpec
+
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+    folders: list[Path] = []
+
+    def job(model: Path, tgt: str) -> None:
+        barrier.wait()
+        try:
+            loaded = load(ModelSpec(str(model), "marian"), torch.device("cpu"))
+            assert [t for b in loaded.translate(["Thank you."], "en", tgt, max_length=6) for t in b.texts]
+            folders.append(converted(str(model), "int8", tmp_path))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=job, args=(tiny_models["en-x"], "fr")),
+        threading.Thread(target=job, args=(tiny_models["x-en"], "en")),
+        threading.Thread(target=job, args=(tiny_models["en-x"], "es")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(folders) == 3 and len(set(folders)) == 2  # the shared model converted once

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -252,6 +253,12 @@ def _marian_sinusoids(self) -> torch.Tensor:
     return out
 
 
+# transformers builds a model on the meta device inside a context that is not thread-safe: two loads
+# at once (two uploads in the review UI, say) fail with "Cannot copy out of meta tensor". Loads and
+# CTranslate2 conversions (which load through transformers too) take turns; decoding does not.
+LOADING = threading.RLock()
+
+
 def _speed_up_marian_loading() -> None:
     from transformers.models.marian import modeling_marian
 
@@ -295,8 +302,9 @@ def load(
     if spec.kind == "marian":
         _speed_up_marian_loading()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **common)
-        model = AutoModelForSeq2SeqLM.from_pretrained(source, use_safetensors=True, **common)
+        with LOADING:
+            tokenizer = AutoTokenizer.from_pretrained(source, **common)
+            model = AutoModelForSeq2SeqLM.from_pretrained(source, use_safetensors=True, **common)
     except (OSError, ValueError) as exc:
         if local.exists():
             raise LoadError(f"{source}: cannot load the model ({_first_line(exc)})") from None

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from .engine import Batch, LoadedModel, clean_output, load
+from .engine import LOADING, Batch, LoadedModel, clean_output, load
 from .registry import LoadError, ModelSpec
 
 COMPUTE_TYPES = ("int8", "int8_float32", "float32", "float16", "int8_float16")
@@ -57,9 +57,17 @@ def converted(source: str, quantization: str, cache_dir: str | Path | None = Non
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
     try:
-        converter = ctranslate2.converters.TransformersConverter(source, load_as_float16=False)
-        converter.convert(str(work / "model"), quantization=quantization, force=True)
-        os.replace(work / "model", target)
+        with LOADING:
+            if (target / "model.bin").exists():  # another thread converted it meanwhile
+                return target
+            converter = ctranslate2.converters.TransformersConverter(source, load_as_float16=False)
+            converter.convert(str(work / "model"), quantization=quantization, force=True)
+        try:
+            os.replace(work / "model", target)
+        except OSError:
+            if not (target / "model.bin").exists():
+                raise
+            # another process finished the same conversion first: theirs is as good
     except Exception as exc:  # conversion problems of any kind name the model and stop the job
         raise LoadError(f"{source}: cannot convert to CTranslate2 ({str(exc).splitlines()[0]})") from None
     finally:
