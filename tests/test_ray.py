@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, shared
+from conftest import EXAMPLE, ROOT, shared
 
 from workbench.cli import main
 
@@ -105,3 +108,85 @@ def test_a_worker_killed_mid_job_is_replaced_and_nothing_is_doubled(ray_cluster,
     }
     assert con.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 5 * segments  # each exactly once
     assert con.execute("SELECT MAX(version) FROM translations").fetchone()[0] == 1
+
+
+def test_stored_pivot_translations_are_used_by_both_executors(ray_cluster, tmp_path, model_map):
+    """fr→ru goes through English: reviewed English translations replace the machine pivot, on Ray
+    as locally. With every segment's English stored, the fr→en model is never needed, so it is
+    mapped to a folder that does not exist: a job that translated the pivot anyway would fail."""
+    from workbench import ingest
+    from workbench.model import Origin, Status
+    from workbench.store import Store
+
+    speech = tmp_path / "discours.fr.txt"
+    speech.write_text(
+        "Le Secrétaire général a ouvert la séance.\n\nLes États Membres ont adopté la résolution.\n\n"
+        "Nous remercions le Bélarus.",
+        encoding="utf-8",
+    )
+    english = ["The Secretary-General opened the meeting.", "Member States adopted the resolution.",
+               "We thank Belarus."]  # fmt: skip
+    pivotless = tmp_path / "models.toml"
+    pivotless.write_text(
+        re.sub(r'(\[pairs\.fr-en\]\nmodel = )"[^"]*"', rf'\1"{tmp_path / "absent"}"', model_map.read_text()),
+        encoding="utf-8",
+    )
+    assert str(tmp_path / "absent") in pivotless.read_text()
+    russian = {}
+    for name, executor in [("local", []), ("ray", ["--executor", "ray", "--workers", "2"])]:
+        db = tmp_path / f"{name}.db"
+        with Store(db) as store:
+            for segment, text in zip(ingest.ingest_file(store, speech, "fr").segments, english, strict=True):
+                store.put_translation(segment.id, "en", text, origin=Origin.HUMAN, status=Status.REVIEWED,
+                                      who="anna")  # fmt: skip
+        argv = ["translate", str(speech), "--to", "ru", "--model-map", str(pivotless), "--store", str(db)]
+        assert main([*argv, *FAST, *executor]) == 0, name
+        with Store(db) as store:
+            russian[name] = [t.text for t in store.translations(1, "ru")]
+    assert len(russian["local"]) == 3 and russian["ray"] == russian["local"]
+
+
+def test_a_driver_killed_mid_job_keeps_finished_units_and_a_rerun_completes(ray_cluster, tmp_path, model_map):
+    """The driver owns the store: killed after some units are written, the store holds whole units
+    only, and the same command run again finishes the rest, each segment translated once."""
+    import ray
+
+    docs = speeches(tmp_path)
+    db = tmp_path / "wb.db"
+    argv = [sys.executable, "-m", "workbench.cli", "translate", *docs, "--to", "all", "--model-map",
+            str(model_map), *FAST, "--store", str(db), "--executor", "ray", "--workers", "2",
+            "--address", ray.get_runtime_context().gcs_address]  # fmt: skip
+    driver = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline, stored = time.monotonic() + 300, 0
+    while time.monotonic() < deadline and driver.poll() is None and not stored:
+        try:
+            stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+        except sqlite3.Error:
+            stored = 0
+        time.sleep(0.05)
+    assert driver.poll() is None, "the job ended before it could be killed: the test tested nothing"
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    segments = dict(
+        con.execute(
+            "SELECT d.id, COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id GROUP BY d.id"
+        ).fetchall()
+    )
+    units = con.execute(
+        "SELECT s.document_id, t.lang, COUNT(*) FROM translations t JOIN segments s ON s.id = t.segment_id"
+        " GROUP BY s.document_id, t.lang"
+    ).fetchall()
+    assert units and all(n == segments[doc] for doc, _, n in units)  # whole units, nothing partial
+    before = len(units)
+    con.close()
+    rerun = subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
+    con = sqlite3.connect(db)
+    total = sum(segments.values())
+    assert dict(con.execute("SELECT lang, COUNT(*) FROM translations GROUP BY lang").fetchall()) == {
+        lang: total for lang in LANGS
+    }
+    assert con.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 5 * total  # each exactly once
+    assert before < 5 * len(segments)  # the kill came before the end: the rerun had work to do

@@ -26,7 +26,7 @@ from .model import Origin, Status
 from .mt.registry import ModelMap, Step
 from .store import Store
 from .termmatch import Terminology
-from .translate import LangStats, ModelPool, Options, start_job
+from .translate import LangStats, ModelPool, Options, pivots_from_store, start_job, through_pivots
 
 log = logging.getLogger("workbench.distributed")
 
@@ -42,6 +42,7 @@ class Unit:
     steps: list[Step]
     constraints: list[list[list[str]]]  # per segment: each enforced term's forms in the target language
     pivot_constraints: list[list[list[list[str]]]]  # the same per pivot step (say, English)
+    pivots: list[list[str | None]]  # per pivot step, stored translations used instead of MT
 
 
 class Worker:
@@ -56,16 +57,9 @@ class Worker:
 
     def run(self, unit: Unit) -> list[tuple[int, str, int, set[int]]]:
         """(position in the unit, translation, target tokens, constraints forced) per segment."""
-        texts = unit.texts
-        for step, forms in zip(unit.steps[:-1], unit.pivot_constraints, strict=True):
-            out = list(texts)
-            model = self.pool.get(step.spec)
-            for batch in model.translate(
-                texts, step.src, step.tgt, constraints=forms, **self.options.decoding()
-            ):
-                for i, text in zip(batch.indices, batch.texts, strict=True):
-                    out[i] = text
-            texts = out
+        texts = through_pivots(
+            self.pool, unit.steps, unit.texts, unit.pivots, unit.pivot_constraints, self.options
+        )
         last = unit.steps[-1]
         model = self.pool.get(last.spec)
         results = []
@@ -118,8 +112,8 @@ def translate_documents_ray(
             terms = job.constraints(todo, tgt)
             unit = Unit(
                 document.id, tgt, [s.id for s in todo], [s.text for s in todo], steps,  # type: ignore[misc]
-                [[f for _, f in t] for t in terms],
-                [[[f for _, f in t] for t in job.constraints(todo, step.tgt)] for step in steps[:-1]],
+                [[f for _, f in t] for t in terms], [job.forms(todo, step.tgt) for step in steps[:-1]],
+                pivots_from_store(store, todo, steps),
             )  # fmt: skip
             units.append(unit)
             jobs[(unit.doc_id, tgt)] = (job, todo, terms, " → ".join(s.spec.model for s in steps))

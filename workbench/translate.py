@@ -221,6 +221,10 @@ class _Job:
             for s in segments
         ]
 
+    def forms(self, segments: list[Segment], lang: str) -> list[list[list[str]]]:
+        """Per segment, the accepted forms of each enforced term in ``lang`` (what decoders take)."""
+        return [[f for _, f in t] for t in self.constraints(segments, lang)]
+
 
 def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
     rest = []
@@ -240,20 +244,10 @@ def _from_mt(job: _Job, pool: ModelPool, steps: list[Step], todo: list[Segment],
     engine = " → ".join(s.spec.model for s in steps)
     store, stats = job.store, job.stats
     try:
-        texts = [s.text for s in todo]
-        for step in steps[:-1]:  # pivot: translate into the pivot language in memory first
-            pivot = _pivot_from_store(store, todo, step.tgt)
-            missing = [i for i, t in enumerate(pivot) if t is None]
-            model = pool.get(step.spec)
-            pending = [texts[i] for i in missing]
-            terms = job.constraints([todo[i] for i in missing], step.tgt)
-            forms = [[f for _, f in t] for t in terms]
-            for batch in model.translate(
-                pending, step.src, step.tgt, constraints=forms, **options.decoding()
-            ):
-                for j, text in zip(batch.indices, batch.texts, strict=True):
-                    pivot[missing[j]] = text
-            texts = [t or "" for t in pivot]
+        texts = through_pivots(
+            pool, steps, [s.text for s in todo], pivots_from_store(store, todo, steps),
+            [job.forms(todo, step.tgt) for step in steps[:-1]], options,
+        )  # fmt: skip
         last = steps[-1]
         model = pool.get(last.spec)
         terms = job.constraints(todo, last.tgt)
@@ -297,10 +291,40 @@ def translate_texts(
     return texts
 
 
-def _pivot_from_store(store: Store, todo: list[Segment], lang: str) -> list[str | None]:
-    """Reuse stored translations into the pivot language (say, English) where they exist."""
-    out: list[str | None] = []
-    for segment in todo:
-        existing = store.translation(segment.id, lang)  # type: ignore[arg-type]
-        out.append(existing.text if existing else None)
+def pivots_from_store(store: Store, todo: list[Segment], steps: list[Step]) -> list[list[str | None]]:
+    """Per pivot step (all but the last), the stored translation of each segment into its language
+    (say, English), or None: a translation a person reviewed beats a machine pivot."""
+    out = []
+    for step in steps[:-1]:
+        stored = [store.translation(s.id, step.tgt) for s in todo]  # type: ignore[arg-type]
+        out.append([t.text if t else None for t in stored])
     return out
+
+
+def through_pivots(
+    pool: ModelPool,
+    steps: list[Step],
+    texts: list[str],
+    pivots: list[list[str | None]],
+    forms: list[list[list[list[str]]]],
+    options: Options,
+) -> list[str]:
+    """``texts`` carried through a route's pivot steps, ready for its last step.
+
+    ``pivots`` (see :func:`pivots_from_store`) gives the known texts per step, used instead of MT;
+    ``forms`` each segment's enforced terms in each pivot language. Both executors call this, so a
+    local job and a Ray job build the same pivots.
+    """
+    for step, known, terms in zip(steps[:-1], pivots, forms, strict=True):
+        out = list(known)
+        missing = [i for i, t in enumerate(known) if t is None]
+        if missing:
+            model = pool.get(step.spec)
+            for batch in model.translate(
+                [texts[i] for i in missing], step.src, step.tgt, constraints=[terms[i] for i in missing],
+                **options.decoding(),
+            ):  # fmt: skip
+                for j, text in zip(batch.indices, batch.texts, strict=True):
+                    out[missing[j]] = text
+        texts = [t or "" for t in out]
+    return texts
