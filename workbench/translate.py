@@ -293,7 +293,8 @@ def translate_texts(
 
 def pivots_from_store(store: Store, todo: list[Segment], steps: list[Step]) -> list[list[str | None]]:
     """Per pivot step (all but the last), the stored translation of each segment into its language
-    (say, English), or None: a translation a person reviewed beats a machine pivot."""
+    (say, English), or None: a person's reviewed English beats a machine pivot, and a stored machine
+    one saves translating it again."""
     out = []
     for step in steps[:-1]:
         stored = [store.translation(s.id, step.tgt) for s in todo]  # type: ignore[arg-type]
