@@ -129,6 +129,41 @@ def test_m2m100_language_token(tiny_models, tmp_path, store_path):
     assert counts(store_path) == {"fr": 26, "zh": 26}
 
 
+def test_nllb_language_codes_and_enforced_terms(tmp_path, store_path):
+    """NLLB-200 (M2M100 architecture, FLORES-200 codes): the source code leads the input, the target
+    code is forced first and never printed, terms are enforced on both paths, and the CLI runs it."""
+    import torch
+
+    from tests.conftest import training_sentences
+    from workbench.mt.fast import load_fast
+    from workbench.mt.synthetic import build_nllb
+
+    folder = build_nllb(tmp_path / "nllb", training_sentences())
+    spec = registry.ModelSpec(str(folder), "nllb")
+    model = load(spec)
+    tok = model.tokenizer
+    texts, kwargs = model._prepare(["The Council met today."], "en", "ar")
+    assert tok(texts)["input_ids"][0][0] == tok.convert_tokens_to_ids("eng_Latn")
+    assert kwargs["forced_bos_token_id"] == tok.convert_tokens_to_ids("arb_Arab")
+    terms = {"fr": "ONUDC", "ar": "مكتب الأمم المتحدة", "zh": "联合国"}
+    fast = load_fast(spec, torch.device("cpu"), cache_dir=tmp_path / "cache")
+    assert fast.translator is None  # NLLB runs on int8 torch in the fast path (see load_fast)
+    for engine in (model, fast):
+        for tgt, term in terms.items():
+            (batch,) = engine.translate(
+                ["UNODC and the United Nations met today."], "en", tgt, beam=2, max_length=16,
+                constraints=[[[term]]],
+            )  # fmt: skip
+            assert term in batch.texts[0], (tgt, batch.texts[0])
+            assert not re.search(r"[a-z]{3}_[A-Z][a-z]{3}", batch.texts[0])  # no language code printed
+    path = tmp_path / "nllb.toml"
+    path.write_text(f'defaults = false\n[multilingual]\nkind = "nllb"\nmodel = "{folder}"\n')
+    r = run("translate", str(EXAMPLE), "--to", "fr,ar", "--model-map", str(path), "--store", str(store_path),
+            *FAST)  # fmt: skip
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert counts(store_path) == {"fr": 26, "ar": 26}
+
+
 def test_tm_reuses_an_approved_translation(tmp_path, store_path, model_map):
     with Store(store_path) as store:
         first = store.add_document(ingest.load(EXAMPLE))

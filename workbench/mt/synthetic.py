@@ -1,4 +1,4 @@
-"""Randomly initialised Marian and M2M100 models with a real sentencepiece vocabulary.
+"""Randomly initialised Marian, M2M100 and NLLB models with a real sentencepiece vocabulary.
 
 No weights can be downloaded in CI, yet the translation code must run exactly as with real models.
 These builders train a sentencepiece model in seconds on the given sentences, create a model of the
@@ -17,14 +17,14 @@ from pathlib import Path
 import sentencepiece as spm
 
 
-def train_sentencepiece(sentences: Iterable[str], vocab_size: int) -> bytes:
-    """A unigram sentencepiece model (bytes) trained on ``sentences``; covers every character."""
+def train_sentencepiece(sentences: Iterable[str], vocab_size: int, model_type: str = "unigram") -> bytes:
+    """A sentencepiece model (bytes) trained on ``sentences``; covers every character."""
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(list(sentences)),
         model_writer=buffer,
         vocab_size=vocab_size,
-        model_type="unigram",
+        model_type=model_type,
         character_coverage=1.0,
         hard_vocab_limit=False,
         byte_fallback=False,
@@ -141,6 +141,47 @@ def build_m2m100(
         bos_token_id=0,
         eos_token_id=2,
         decoder_start_token_id=2,
+    )
+    M2M100ForConditionalGeneration(config).eval().save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def build_nllb(
+    folder: str | Path,
+    sentences: Iterable[str],
+    *,
+    vocab_size: int = 400,
+    d_model: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    ffn: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Save a random NLLB-200-style model (M2M100 architecture) + NllbTokenizer into ``folder``.
+
+    As in the released checkpoints, the vocabulary is sentencepiece BPE followed by the FLORES-200
+    language codes (``fra_Latn``…), which the tokenizer adds itself.
+    """
+    import torch
+    from tokenizers.models import BPE
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers.convert_slow_tokenizer import SentencePieceExtractor
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    sp_path = folder / "sentencepiece.bpe.model"
+    sp_path.write_bytes(train_sentencepiece(sentences, vocab_size, model_type="bpe"))
+    extracted = SentencePieceExtractor(str(sp_path)).extract(BPE)
+    tokenizer = NllbTokenizer(vocab=extracted["vocab"], merges=extracted["merges"])
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        **_dimensions(d_model, layers, heads, ffn),
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
     )
     M2M100ForConditionalGeneration(config).eval().save_pretrained(folder, safe_serialization=True)
     return folder
