@@ -118,8 +118,7 @@ def build_m2m100(
     seed: int = 0,
 ) -> Path:
     """Save a random M2M100 model + M2M100Tokenizer (``__en__``-style language tokens)."""
-    import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import M2M100Tokenizer
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,19 +130,9 @@ def build_m2m100(
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tokenizer = M2M100Tokenizer(str(folder / "vocab.json"), str(folder / "sentencepiece.bpe.model"))
     tokenizer.save_pretrained(folder)
-    torch.manual_seed(seed)
     # As in the released checkpoints: the pieces, then the language tokens, then 8 "madeup" words.
     size = max(tokenizer.lang_code_to_id.values()) + 1 + 8
-    config = M2M100Config(
-        vocab_size=size,
-        **_dimensions(d_model, layers, heads, ffn),
-        pad_token_id=1,
-        bos_token_id=0,
-        eos_token_id=2,
-        decoder_start_token_id=2,
-    )
-    M2M100ForConditionalGeneration(config).eval().save_pretrained(folder, safe_serialization=True)
-    return folder
+    return _save_m2m100(folder, tokenizer, size, _dimensions(d_model, layers, heads, ffn), seed)
 
 
 def build_nllb(
@@ -162,9 +151,8 @@ def build_nllb(
     As in the released checkpoints, the vocabulary is sentencepiece BPE followed by the FLORES-200
     language codes (``fra_Latn``…), which the tokenizer adds itself.
     """
-    import torch
     from tokenizers.models import BPE
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers import NllbTokenizer
     from transformers.convert_slow_tokenizer import SentencePieceExtractor
 
     folder = Path(folder)
@@ -174,10 +162,18 @@ def build_nllb(
     extracted = SentencePieceExtractor(str(sp_path)).extract(BPE)
     tokenizer = NllbTokenizer(vocab=extracted["vocab"], merges=extracted["merges"])
     tokenizer.save_pretrained(folder)
+    return _save_m2m100(folder, tokenizer, len(tokenizer), _dimensions(d_model, layers, heads, ffn), seed)
+
+
+def _save_m2m100(folder: Path, tokenizer, vocab_size: int, dimensions: dict[str, int], seed: int) -> Path:
+    """A random M2M100-architecture model (M2M100 and NLLB) with the tokenizer's special tokens."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration
+
     torch.manual_seed(seed)
     config = M2M100Config(
-        vocab_size=len(tokenizer),
-        **_dimensions(d_model, layers, heads, ffn),
+        vocab_size=vocab_size,
+        **dimensions,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
