@@ -39,8 +39,8 @@ def training_sentences() -> list[str]:
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
-    """Tiny random-weight Marian (en→x multi-target, x→en) and M2M100 models, saved to disk."""
-    from workbench.mt.synthetic import build_m2m100, build_marian
+    """Tiny random-weight Marian (en→x multi-target, x→en), M2M100 and NLLB models, saved to disk."""
+    from workbench.mt.synthetic import build_m2m100, build_marian, build_nllb
 
     root = tmp_path_factory.mktemp("models")
     sentences = training_sentences()
@@ -48,6 +48,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
         "en-x": build_marian(root / "marian-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"]),
         "x-en": build_marian(root / "marian-x-en", sentences, seed=1),
         "m2m100": build_m2m100(root / "m2m100", sentences),
+        "nllb": build_nllb(root / "nllb", sentences),
     }
 
 

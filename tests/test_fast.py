@@ -20,22 +20,62 @@ def seed() -> list[str]:
     return [s.text for s in ingest.load(EXAMPLE, "en").segments]
 
 
-@pytest.mark.parametrize(("tgt", "token"), [("fr", None), ("ar", ">>ara<<")])
-def test_fast_path_equals_torch_greedy_float32(tiny_models, tmp_path, tgt, token):
-    spec = ModelSpec(str(tiny_models["en-x"]), "marian", token)
+@pytest.mark.parametrize(
+    ("kind", "tgt", "token"),
+    [("marian", "fr", None), ("marian", "ar", ">>ara<<"), ("m2m100", "ru", None), ("nllb", "zh", None),
+     ("nllb", "fr", None)],
+)  # fmt: skip
+def test_fast_path_equals_torch_greedy_float32(tiny_models, tmp_path, kind, tgt, token):
+    """Every kind converts to CTranslate2 and computes what torch computes (M2M100/NLLB: the target
+    language token given to CTranslate2 as a prefix is the one ``generate`` forces)."""
+    spec = ModelSpec(str(tiny_models["en-x" if kind == "marian" else kind]), kind, token)
     torch_path = load(spec, CPU)
     fast = load_fast(spec, CPU, cache_dir=tmp_path, compute_type="float32", quantize_torch=False)
     assert fast.translator is not None
     texts = seed()
 
-    def run(model):
+    def run(model, min_length):
         return {
-            i: t
-            for b in model.translate(texts, "en", tgt, beam=1, max_length=24)
-            for i, t in zip(b.indices, b.texts, strict=True)
+            (i, t, n)
+            for b in model.translate(texts, "en", tgt, beam=1, max_length=24, min_length=min_length)
+            for i, t, n in zip(b.indices, b.texts, b.target_tokens, strict=True)
         }
 
-    assert run(fast) == run(torch_path)
+    for min_length in (None, 24):
+        assert run(fast, min_length) == run(torch_path, min_length)
+
+
+def test_early_ends_and_minimum_lengths_agree(tiny_models, tmp_path):
+    """A model that always wants to end (a bias on the end token): CTranslate2 stops where torch
+    stops, holds the end back for the minimum length as torch does, and the token counts agree."""
+    import shutil
+
+    from transformers import MarianMTModel
+
+    model = MarianMTModel.from_pretrained(tiny_models["en-x"])
+    model.final_logits_bias[0, model.config.eos_token_id] = 5.0
+    folder = tmp_path / "early"
+    model.save_pretrained(folder)
+    for path in tiny_models["en-x"].iterdir():
+        if path.suffix in (".spm", ".json") and not (folder / path.name).exists():
+            shutil.copy(path, folder)
+    spec = ModelSpec(str(folder), "marian")
+    torch_path = load(spec, CPU)
+    fast = load_fast(spec, CPU, cache_dir=tmp_path, compute_type="float32", quantize_torch=False)
+
+    def run(model, min_length):
+        return sorted(
+            (i, t, n)
+            for b in model.translate(seed(), "en", "fr", beam=1, max_length=24, min_length=min_length)
+            for i, t, n in zip(b.indices, b.texts, b.target_tokens, strict=True)
+        )
+
+    lengths = {}
+    for min_length in (None, 12):
+        expected = run(torch_path, min_length)
+        assert run(fast, min_length) == expected
+        lengths[min_length] = {n for _, _, n in expected}
+    assert lengths == {None: {1}, 12: {13}}  # the end token alone; 12 tokens, then the end
 
 
 CONSTRAINTS = [[["BLT"], ["États Membres", "État Membre"]], [], [["DECT"]], [], [["société civile"]], []]
@@ -126,11 +166,30 @@ def test_conversion_is_cached(tiny_models, tmp_path):
     assert sorted(p.name for p in cache_root(tmp_path).iterdir()) == folders and len(folders) == 1
 
 
-def test_m2m100_runs_on_int8_torch_in_the_fast_path(tiny_models, tmp_path):
-    fast = load_fast(ModelSpec(str(tiny_models["m2m100"]), "m2m100"), CPU, cache_dir=tmp_path)
-    assert fast.translator is None
-    (batch,) = fast.translate(["Thank you."], "en", "ru", max_length=8, constraints=[[["КТУ ООН"]]])
-    assert "КТУ ООН" in batch.texts[0]
+class Recording:
+    """Passes calls to a CTranslate2 translator and keeps the sources it was given."""
+
+    def __init__(self, translator):
+        self.translator, self.sources = translator, []
+
+    def translate_batch(self, source, **kwargs):
+        self.sources.extend(source)
+        return self.translator.translate_batch(source, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["m2m100", "nllb"])
+def test_multilingual_models_take_both_engines_and_keep_the_terms(tiny_models, tmp_path, kind):
+    """M2M100 and NLLB: segments without terms go to CTranslate2, the one with a term to the search."""
+    fast = load_fast(ModelSpec(str(tiny_models[kind]), kind), CPU, cache_dir=tmp_path, threads=2)
+    fast.translator = recording = Recording(fast.translator)
+    texts = ["Thank you.", "The Office of Counter-Terrorism met today.", "Good morning."]
+    outputs = {}
+    for batch in fast.translate(texts, "en", "ru", beam=2, max_length=10, constraints=[[], [["КТУ ООН"]], []]):
+        outputs.update(zip(batch.indices, batch.texts, strict=True))
+    assert sorted(outputs) == [0, 1, 2]
+    assert "КТУ ООН" in outputs[1]
+    assert len(recording.sources) == 2  # the two segments without terms, and only they
+    assert not any(code in text for text in outputs.values() for code in ("__ru__", "rus_Cyrl"))
 
 
 def test_translate_cli_with_the_fast_backend(model_map, tmp_path):

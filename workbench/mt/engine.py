@@ -207,7 +207,7 @@ class LoadedModel:
         texts_out, counts = [], []
         for row in out.tolist():
             ids = [t for t in row if t not in self._lang_ids]
-            counts.append(sum(1 for t in row if t != pad))
+            counts.append(sum(1 for t in row[1:] if t != pad))  # generated: not the decoder start
             texts_out.append(clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt))
         return Batch([], texts_out, counts)
 

@@ -6,8 +6,9 @@ cannot force words into its beam search, so the glossary guarantee stays with th
 constrained search (:mod:`workbench.mt.constrained`), run on the same torch model dynamically quantised
 to int8 (about 0.6 times CTranslate2 per core); segments without enforced terms take CTranslate2.
 
-Models are converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read
-by transformers, no remote code) into the cache folder and reused; the conversion is written to a
+Every kind of model the workbench loads (Marian, M2M100, NLLB) has both engines. Models are
+converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read by
+transformers, no remote code) into the cache folder and reused; the conversion is written to a
 temporary folder and renamed, so a killed job never leaves half a model.
 """
 
@@ -27,6 +28,12 @@ import torch
 
 from .engine import LOADING, Batch, LoadedModel, clean_output, load
 from .registry import LoadError, ModelSpec
+
+try:
+    import ctranslate2
+    import ctranslate2.converters
+except ImportError:  # an optional dependency: name the fix instead of a traceback
+    raise LoadError("the ctranslate2 backend needs CTranslate2: pip install 'workbench[fast]'") from None
 
 COMPUTE_TYPES = ("int8", "int8_float32", "float32", "float16", "int8_float16")
 
@@ -49,8 +56,6 @@ def _fingerprint(source: str) -> str:
 
 def converted(source: str, quantization: str, cache_dir: str | Path | None = None) -> Path:
     """The CTranslate2 conversion of ``source`` (a local folder or a cached Hub model), made once."""
-    import ctranslate2.converters
-
     target = cache_root(cache_dir) / f"{Path(source).name}-{_fingerprint(source)}-{quantization}"
     if (target / "model.bin").exists():
         return target
@@ -60,7 +65,7 @@ def converted(source: str, quantization: str, cache_dir: str | Path | None = Non
         with LOADING:
             if (target / "model.bin").exists():  # another thread converted it meanwhile
                 return target
-            converter = ctranslate2.converters.TransformersConverter(source, load_as_float16=False)
+            converter = _Converter(source, load_as_float16=False)
             converter.convert(str(work / "model"), quantization=quantization, force=True)
         try:
             os.replace(work / "model", target)
@@ -73,6 +78,24 @@ def converted(source: str, quantization: str, cache_dir: str | Path | None = Non
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+class _Converter(ctranslate2.converters.TransformersConverter):
+    """Hands the converter the whole vocabulary of M2M100 tokenizers.
+
+    CTranslate2 4.8 reads the vocabulary from ``get_vocab()`` and adds M2M100's language tokens
+    (``__fr__``) from ``additional_special_tokens``; transformers 5's M2M100Tokenizer lists them in
+    neither, so the conversion stopped on a vocabulary 100 entries short. NLLB and Marian tokenizers
+    already list every token and pass unchanged.
+    """
+
+    def load_tokenizer(self, tokenizer_class, model_name_or_path, **kwargs):
+        tokenizer = super().load_tokenizer(tokenizer_class, model_name_or_path, **kwargs)
+        languages = getattr(tokenizer, "lang_token_to_id", None)
+        if languages:
+            vocab = {**tokenizer.get_vocab(), **languages}
+            tokenizer.get_vocab = lambda: vocab  # this instance only: the converter's own copy
+        return tokenizer
 
 
 class FastModel:
@@ -116,7 +139,7 @@ class FastModel:
             return
         terms = list(constraints or [[] for _ in texts])
         rest = [i for i in range(len(texts)) if not terms[i]]
-        if not rest or self.translator is None:  # no CTranslate2 for this model: all on int8 torch
+        if not rest:  # every segment has enforced terms: all on int8 torch
             yield from self._torch(texts, list(range(len(texts))), terms, src, tgt, beam, max_length,
                                    batch_size, min_length)  # fmt: skip
             return
@@ -133,7 +156,8 @@ class FastModel:
         stop = threading.Event()
 
         # Meanwhile this thread only decodes CTranslate2's output, which reads no tokenizer state the
-        # worker changes (only Marian models have CTranslate2 here).
+        # worker changes (M2M100/NLLB: the worker sets the source and target languages again, to the
+        # values _ct2_submit set, and decoding reads neither).
         def constrained() -> None:  # the torch side, in a thread (torch releases the GIL in its kernels)
             try:
                 for batch in self._torch(
@@ -209,9 +233,12 @@ class FastModel:
         prefix = None
         if "forced_bos_token_id" in kwargs:  # M2M100 / NLLB: the target language token comes first
             prefix = [tokenizer.convert_ids_to_tokens([kwargs["forced_bos_token_id"]])]
-        # generate() counts the end token in max_new_tokens when the model forces it at the limit
+        # The torch path's lengths are generate()'s new tokens: the forced language token counts, and
+        # the end token only where the model forces it at the limit. CTranslate2's count the language
+        # token (the prefix) and never the end token, which it appends.
         forced_end = getattr(self.base.model.generation_config, "forced_eos_token_id", None) is not None
         limit = max_length - (1 if forced_end else 0)
+        least = min(min_length or 0, limit)
         order = sorted(range(len(texts)), key=lambda i: -len(tokens[i]))
         pending = []
         for start in range(0, len(order), batch_size):
@@ -220,21 +247,27 @@ class FastModel:
                 [tokens[i] for i in indices],
                 target_prefix=[prefix[0] for _ in indices] if prefix else None,
                 beam_size=beam,
-                max_decoding_length=limit + (1 if prefix else 0),
-                min_decoding_length=min(min_length or 0, limit) + (1 if prefix else 0),
+                max_decoding_length=limit,
+                min_decoding_length=least,
                 max_batch_size=batch_size,
                 asynchronous=True,
             )
-            pending.append((indices, results))
+            pending.append((indices, results, None if forced_end else limit))
         return pending
 
-    def _ct2_batch(self, positions: list[int], indices: list[int], results: list, tgt: str) -> Batch:
-        """Wait for one submitted batch and decode it; ``positions`` maps back to the caller's list."""
+    def _ct2_batch(
+        self, positions: list[int], indices: list[int], results: list, open_end: int | None, tgt: str
+    ) -> Batch:
+        """Wait for one submitted batch and decode it; ``positions`` maps back to the caller's list.
+
+        ``open_end``: the length at which a hypothesis stops without an end token (torch generates
+        none there unless the model forces it), so token counts match the torch path's.
+        """
         tokenizer = self.base.tokenizer
         out, counts = [], []
         for result in results:
             ids = tokenizer.convert_tokens_to_ids(result.result().hypotheses[0])
-            counts.append(len(ids) + 2)  # with the decoder start and end tokens, as torch counts
+            counts.append(len(ids) + (0 if len(ids) == open_end else 1))  # the end token
             ids = [t for t in ids if t not in self.base._lang_ids]
             out.append(clean_output(tokenizer.decode(ids, skip_special_tokens=True), tgt))
         mapped = [positions[i] for i in indices]
@@ -256,23 +289,18 @@ def load_fast(
 ) -> FastModel:
     """Load ``spec`` for the fast path (converting it to CTranslate2 on first use).
 
-    Marian (OPUS-MT) models get CTranslate2. M2M100/NLLB run on the quantised torch model alone:
-    CTranslate2 4.8's converter reads their language tokens from ``additional_special_tokens``,
-    which transformers 5 tokenizers no longer fill, so the converted vocabulary would be wrong.
+    Every kind the workbench loads converts: Marian (OPUS-MT), M2M100 and NLLB, whose target
+    language token CTranslate2 receives as a one-token target prefix, as ``generate`` forces it.
     """
     if compute_type not in COMPUTE_TYPES:
         raise LoadError(f"unknown compute type '{compute_type}' ({', '.join(COMPUTE_TYPES)})")
     base = load(spec, device, cache_dir=cache_dir, threads=threads)
-    translator = None
-    if spec.kind == "marian":
-        translator = _translator(spec, device, cache_dir, threads, compute_type)
+    translator = _translator(spec, device, cache_dir, threads, compute_type)
     quantize = quantize_torch and device.type == "cpu"  # done on first use: see FastModel._torch
     return FastModel(base, translator, compute_type, threads or torch.get_num_threads(), quantize)
 
 
 def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
-    import ctranslate2
-
     source = spec.model
     if not Path(source).expanduser().exists():  # a Hub id: convert from its downloaded folder
         from huggingface_hub import snapshot_download

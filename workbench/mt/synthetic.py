@@ -148,8 +148,9 @@ def build_nllb(
 ) -> Path:
     """Save a random NLLB-200-style model (M2M100 architecture) + NllbTokenizer into ``folder``.
 
-    As in the released checkpoints, the vocabulary is sentencepiece BPE followed by the FLORES-200
-    language codes (``fra_Latn``…), which the tokenizer adds itself.
+    As in the released checkpoints, ``<s> <pad> </s> <unk>`` come first (ids 0-3: M2M100 numbers its
+    positions from the padding id, so a pad elsewhere would shift them), then the sentencepiece BPE
+    pieces, then the FLORES-200 language codes (``fra_Latn``…), which the tokenizer adds itself.
     """
     from tokenizers.models import BPE
     from transformers import NllbTokenizer
@@ -160,7 +161,10 @@ def build_nllb(
     sp_path = folder / "sentencepiece.bpe.model"
     sp_path.write_bytes(train_sentencepiece(sentences, vocab_size, model_type="bpe"))
     extracted = SentencePieceExtractor(str(sp_path)).extract(BPE)
-    tokenizer = NllbTokenizer(vocab=extracted["vocab"], merges=extracted["merges"])
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for piece in sorted(extracted["vocab"], key=extracted["vocab"].get):
+        vocab.setdefault(piece, len(vocab))
+    tokenizer = NllbTokenizer(vocab=vocab, merges=extracted["merges"])
     tokenizer.save_pretrained(folder)
     return _save_m2m100(folder, tokenizer, len(tokenizer), _dimensions(d_model, layers, heads, ffn), seed)
 
