@@ -183,8 +183,8 @@ def test_multilingual_models_take_both_engines_and_keep_the_terms(tiny_models, t
     fast = load_fast(ModelSpec(str(tiny_models[kind]), kind), CPU, cache_dir=tmp_path, threads=2)
     fast.translator = recording = Recording(fast.translator)
     texts = ["Thank you.", "The Office of Counter-Terrorism met today.", "Good morning."]
-    outputs = {}
-    for batch in fast.translate(texts, "en", "ru", beam=2, max_length=10, constraints=[[], [["КТУ ООН"]], []]):
+    outputs, constraints = {}, [[], [["КТУ ООН"]], []]
+    for batch in fast.translate(texts, "en", "ru", beam=2, max_length=10, constraints=constraints):
         outputs.update(zip(batch.indices, batch.texts, strict=True))
     assert sorted(outputs) == [0, 1, 2]
     assert "КТУ ООН" in outputs[1]
