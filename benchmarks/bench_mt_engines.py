@@ -1,4 +1,4 @@
-"""MT engines compared in one run on one random model of the real opus-mt-en-fr size.
+"""MT engines compared in one run on one random model of the real opus-mt-en-fr (or NLLB-600M) size.
 
 Engines: plain transformers ``generate`` (fp32), the workbench's default path (torch fp32, length-sorted
 batches), the workbench's fast path (``--backend ctranslate2``: CTranslate2 int8, and int8 torch with
@@ -8,9 +8,12 @@ tokens. Reports target tokens/s, sentences/s, first-batch latency and memory, gr
 1, 8 and 32, one and two threads, with ratios against CTranslate2 int8; then the glossary case: a third
 of the sentences carrying 2–3 enforced terms (checked present in every output of the workbench paths).
 
-    python benchmarks/bench_mt_engines.py [--quick] [--device cpu|cuda] [--json FILE]
+    python benchmarks/bench_mt_engines.py [--quick] [--model opus-mt|nllb-600m] [--device cpu|cuda]
+                                          [--json FILE]
 
 ``--quick`` runs only beam 4, batch 8, one thread (the acceptance setting) and the glossary case.
+``--model nllb-600m`` uses the size of NLLB-200-distilled-600M (1024-d, 12+12 layers, vocabulary 256,206;
+about eight times the work per token): try ``--sentences 16`` on a CPU.
 """
 
 from __future__ import annotations
@@ -33,11 +36,18 @@ from workbench import ingest, tbx  # noqa: E402
 from workbench.mt.engine import load  # noqa: E402
 from workbench.mt.fast import converted, load_fast  # noqa: E402
 from workbench.mt.registry import ModelSpec  # noqa: E402
-from workbench.mt.synthetic import build_marian  # noqa: E402
+from workbench.mt.synthetic import build_marian, build_nllb  # noqa: E402
 from workbench.termmatch import Terminology  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "unoct-2019-09-26.en.txt"
 GLOSSARY = ROOT / "glossaries" / "un-counter-terrorism.tbx"
+# The real models' dimensions; the sentencepiece vocabulary is small, the model's rows are not.
+SIZES = {
+    "opus-mt": (build_marian, "marian", {"model_vocab_size": 59514, "d_model": 512, "layers": 6, "heads": 8,
+                                         "ffn": 2048}),
+    "nllb-600m": (build_nllb, "nllb", {"model_vocab_size": 256206, "d_model": 1024, "layers": 12, "heads": 16,
+                                       "ffn": 4096}),
+}  # fmt: skip
 
 
 def rss_mb() -> float:
@@ -49,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=48)
     parser.add_argument("--tokens", type=int, default=30)
+    parser.add_argument("--model", default="opus-mt", choices=tuple(SIZES))
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batches", default="1,8,32", help="batch sizes (comma-separated)")
@@ -63,14 +74,13 @@ def main() -> None:
     glossary_text = [
         t.text for c in terms.glossaries[0].concepts for e in c.entries.values() for t in e.terms
     ]
-    folder = build_marian(
-        work / "opus-mt-en-fr-size", lines * 20 + glossary_text, vocab_size=2000, model_vocab_size=59514,
-        d_model=512, layers=6, heads=8, ffn=2048,
-    )  # fmt: skip
-    spec = ModelSpec(str(folder))
+    build, kind, size = SIZES[args.model]
+    folder = build(work / f"{args.model}-size", lines * 20 + glossary_text, vocab_size=2000, **size)
+    spec = ModelSpec(str(folder), kind)
     memory = {}
     before = rss_mb()
     default = load(spec, device)
+    list(default.translate([lines[0]], "en", "fr", max_length=4))  # weights are mapped: touch them all
     memory["torch fp32 model"] = rss_mb() - before
     before = rss_mb()
     compute = "int8" if device.type == "cpu" else "int8_float16"
@@ -82,6 +92,11 @@ def main() -> None:
     texts = [f"{lines[i % len(lines)]} ({i})" for i in range(args.sentences)]
     constraints: list = []  # the glossary case fills it
     L = args.tokens
+    # NLLB: the tokenizer now adds the source code; generate forces the target code, CTranslate2
+    # gets it as a prefix. Marian (forced end token) stops one step earlier in CTranslate2's count.
+    _, forced = default._prepare(texts, "en", "fr")
+    prefix = tokenizer.convert_ids_to_tokens([forced["forced_bos_token_id"]]) if forced else None
+    forced_end = getattr(default.model.generation_config, "forced_eos_token_id", None) is not None
 
     def run_generate(beam: int, batch: int) -> tuple[int, float]:
         produced, first = 0, None
@@ -90,7 +105,7 @@ def main() -> None:
             for i in range(0, len(texts), batch):
                 enc = tokenizer(texts[i : i + batch], return_tensors="pt", padding=True).to(device)
                 out = default.model.generate(
-                    **enc, num_beams=beam, max_new_tokens=L, min_new_tokens=L, do_sample=False
+                    **enc, num_beams=beam, max_new_tokens=L, min_new_tokens=L, do_sample=False, **forced
                 )
                 tokenizer.batch_decode(out, skip_special_tokens=True)
                 produced += out.shape[0] * L
@@ -120,8 +135,11 @@ def main() -> None:
             tokens = [
                 tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(texts[i : i + batch])["input_ids"]
             ]
-            results = translator.translate_batch(tokens, beam_size=beam, max_decoding_length=L - 1,
-                                                 min_decoding_length=L - 1, max_batch_size=batch)  # fmt: skip
+            n = L - 1 if forced_end else L
+            results = translator.translate_batch(
+                tokens, beam_size=beam, max_decoding_length=n, min_decoding_length=n, max_batch_size=batch,
+                target_prefix=[prefix] * len(tokens) if prefix else None,
+            )  # fmt: skip
             produced += len(results) * L
             first = first or time.perf_counter() - start
         return produced, first

@@ -140,6 +140,7 @@ def build_nllb(
     sentences: Iterable[str],
     *,
     vocab_size: int = 400,
+    model_vocab_size: int | None = None,
     d_model: int = 32,
     layers: int = 2,
     heads: int = 2,
@@ -151,6 +152,7 @@ def build_nllb(
     As in the released checkpoints, ``<s> <pad> </s> <unk>`` come first (ids 0-3: M2M100 numbers its
     positions from the padding id, so a pad elsewhere would shift them), then the sentencepiece BPE
     pieces, then the FLORES-200 language codes (``fra_Latn``…), which the tokenizer adds itself.
+    ``model_vocab_size`` gives the model unused rows up to a real model's size (256,206).
     """
     from tokenizers.models import BPE
     from transformers import NllbTokenizer
@@ -166,7 +168,8 @@ def build_nllb(
         vocab.setdefault(piece, len(vocab))
     tokenizer = NllbTokenizer(vocab=vocab, merges=extracted["merges"])
     tokenizer.save_pretrained(folder)
-    return _save_m2m100(folder, tokenizer, len(tokenizer), _dimensions(d_model, layers, heads, ffn), seed)
+    size = max(model_vocab_size or 0, len(tokenizer))
+    return _save_m2m100(folder, tokenizer, size, _dimensions(d_model, layers, heads, ffn), seed)
 
 
 def _save_m2m100(folder: Path, tokenizer, vocab_size: int, dimensions: dict[str, int], seed: int) -> Path:
