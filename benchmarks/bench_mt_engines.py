@@ -83,8 +83,7 @@ def main() -> None:
     list(default.translate([lines[0]], "en", "fr", max_length=4))  # weights are mapped: touch them all
     memory["torch fp32 model"] = rss_mb() - before
     before = rss_mb()
-    compute = "int8" if device.type == "cpu" else "int8_float16"
-    fast = load_fast(spec, device, cache_dir=work / "cache", compute_type=compute)
+    fast = load_fast(spec, device, cache_dir=work / "cache")
     list(fast.translate([lines[0]], "en", "fr", max_length=4, constraints=[[["ONU"]]]))  # quantises torch
     memory["fast path models (CTranslate2 int8 + int8 torch)"] = rss_mb() - before
     tokenizer = default.tokenizer

@@ -9,7 +9,7 @@ from conftest import EXAMPLE
 from workbench import ingest
 from workbench.cli import main
 from workbench.mt.engine import load
-from workbench.mt.fast import cache_root, load_fast
+from workbench.mt.fast import cache_root, default_compute_type, load_fast
 from workbench.mt.registry import ModelSpec
 from workbench.store import Store
 
@@ -156,6 +156,11 @@ def test_marian_positional_table_is_computed_as_transformers_does(tiny_models):
         model.model.model.encoder.embed_positions.weight,
         model.model.model.encoder.embed_positions.create_weight(),
     )
+
+
+def test_compute_type_defaults_to_int8_and_half_precision_on_a_gpu(tiny_models, tmp_path):
+    assert default_compute_type(torch.device("cuda")) == "int8_float16"  # no GPU needed to ask
+    assert load_fast(ModelSpec(str(tiny_models["en-x"])), CPU, cache_dir=tmp_path).compute_type == "int8"
 
 
 def test_conversion_is_cached(tiny_models, tmp_path):

@@ -661,7 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="ctranslate2: the fast CPU path (segments with enforced terms still get the constrained search)",
     )  # fmt: skip
     p.add_argument(
-        "--compute-type", default="int8", help="CTranslate2 compute type (int8, float32, int8_float16…)"
+        "--compute-type",
+        help="CTranslate2 compute type (int8, float32, int8_float16…; default int8, on CUDA int8_float16)",
     )
     p.add_argument(
         "--executor", choices=("local", "ray"), default="local", help="ray: spread the job over a cluster"

@@ -37,7 +37,7 @@ class Options:
     keep_models: bool = False  # keep every model loaded for the whole job
     min_length: int | None = None  # fixes the output length together with max_length (benchmarks)
     backend: str = "torch"  # or "ctranslate2": the fast CPU path (workbench.mt.fast)
-    compute_type: str = "int8"  # CTranslate2's, for the fast path
+    compute_type: str | None = None  # CTranslate2's, for the fast path (None: int8, int8_float16 on CUDA)
 
     def decoding(self) -> dict:
         """The arguments of :meth:`~workbench.mt.engine.LoadedModel.translate` these options set."""

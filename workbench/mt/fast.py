@@ -278,13 +278,18 @@ class FastModel:
         self.base.release()
 
 
+def default_compute_type(device: torch.device) -> str:
+    """int8 weights either way; a GPU computes the rest in half precision, its fastest mode."""
+    return "int8_float16" if device.type == "cuda" else "int8"
+
+
 def load_fast(
     spec: ModelSpec,
     device: torch.device,
     *,
     cache_dir: str | Path | None = None,
     threads: int | None = None,
-    compute_type: str = "int8",
+    compute_type: str | None = None,
     quantize_torch: bool = True,
 ) -> FastModel:
     """Load ``spec`` for the fast path (converting it to CTranslate2 on first use).
@@ -292,6 +297,7 @@ def load_fast(
     Every kind the workbench loads converts: Marian (OPUS-MT), M2M100 and NLLB, whose target
     language token CTranslate2 receives as a one-token target prefix, as ``generate`` forces it.
     """
+    compute_type = compute_type or default_compute_type(device)
     if compute_type not in COMPUTE_TYPES:
         raise LoadError(f"unknown compute type '{compute_type}' ({', '.join(COMPUTE_TYPES)})")
     base = load(spec, device, cache_dir=cache_dir, threads=threads)
