@@ -208,3 +208,38 @@ def test_translate_cli_with_the_fast_backend(model_map, tmp_path):
             flags = store.document_flags(1, lang)
             assert len(store.translations(1, lang)) == 26
             assert not any(f.mark == "missing" for fl in flags.values() for f in fl)
+
+
+def hub_cache(root, folder, repo_id: str):
+    """A Hugging Face cache holding ``folder`` as ``repo_id`` at its main revision, as downloads do."""
+    import shutil
+
+    repo = root / f"models--{repo_id.replace('/', '--')}"
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    shutil.copytree(folder, repo / "snapshots" / revision)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    return root
+
+
+def test_a_hub_id_loads_from_the_cache_offline_on_both_paths(tiny_models, tmp_path, monkeypatch):
+    """How users load real models: an id such as Helsinki-NLP/opus-mt-en-fr, found in the cache with
+    HF_HUB_OFFLINE set; the fast path converts the cached snapshot. A missing id names the remedy."""
+    from workbench.mt.registry import LoadError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cache = hub_cache(tmp_path / "hub", tiny_models["en-x"], "Helsinki-NLP/opus-mt-en-fr")
+    spec = ModelSpec("Helsinki-NLP/opus-mt-en-fr")
+    texts = seed()[:4]
+    torch_path = load(spec, CPU, cache_dir=cache)
+    fast = load_fast(spec, CPU, cache_dir=cache, compute_type="float32", quantize_torch=False)
+    (converted,) = cache_root(cache).iterdir()
+    assert converted.name.startswith("Helsinki-NLP--opus-mt-en-fr-") and converted.name.endswith("-float32")
+
+    def run(model):
+        return {i: t for b in model.translate(texts, "en", "fr", beam=1, max_length=12)
+                for i, t in zip(b.indices, b.texts, strict=True)}  # fmt: skip
+
+    assert run(fast) == run(torch_path)
+    with pytest.raises(LoadError, match=r"not in the cache.*HF_HUB_OFFLINE"):
+        load(ModelSpec("Helsinki-NLP/opus-mt-en-xx"), CPU, cache_dir=cache)

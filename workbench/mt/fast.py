@@ -54,9 +54,15 @@ def _fingerprint(source: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def converted(source: str, quantization: str, cache_dir: str | Path | None = None) -> Path:
-    """The CTranslate2 conversion of ``source`` (a local folder or a cached Hub model), made once."""
-    target = cache_root(cache_dir) / f"{Path(source).name}-{_fingerprint(source)}-{quantization}"
+def converted(
+    source: str, quantization: str, cache_dir: str | Path | None = None, name: str | None = None
+) -> Path:
+    """The CTranslate2 conversion of ``source`` (a local folder or a cached Hub model), made once.
+
+    ``name`` (a Hub id's ``org--model``) names the cached folder where the source folder's own name
+    is a revision hash.
+    """
+    target = cache_root(cache_dir) / f"{name or Path(source).name}-{_fingerprint(source)}-{quantization}"
     if (target / "model.bin").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -307,13 +313,14 @@ def load_fast(
 
 
 def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
-    source = spec.model
+    source, name = spec.model, None
     if not Path(source).expanduser().exists():  # a Hub id: convert from its downloaded folder
         from huggingface_hub import snapshot_download
 
         source = snapshot_download(spec.model, cache_dir=cache_dir, local_files_only=True)
+        name = spec.model.replace("/", "--")
     quantization = "int8" if compute_type.startswith("int8") else compute_type
-    folder = converted(str(Path(source).expanduser()), quantization, cache_dir)
+    folder = converted(str(Path(source).expanduser()), quantization, cache_dir, name)
     # An unbounded queue: with the default one, submitting a long document's batches blocks until
     # most are decoded, and the constrained search would not start beside them.
     return ctranslate2.Translator(
