@@ -225,7 +225,7 @@ def hub_cache(root, folder, repo_id: str):
 def test_a_hub_id_loads_from_the_cache_offline_on_both_paths(tiny_models, tmp_path, monkeypatch):
     """How users load real models: an id such as Helsinki-NLP/opus-mt-en-fr, found in the cache with
     HF_HUB_OFFLINE set; the fast path converts the cached snapshot. A missing id names the remedy."""
-    from workbench.mt.registry import LoadError
+    from workbench.mt.registry import LoadError, cached
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     cache = hub_cache(tmp_path / "hub", tiny_models["en-x"], "Helsinki-NLP/opus-mt-en-fr")
@@ -241,5 +241,7 @@ def test_a_hub_id_loads_from_the_cache_offline_on_both_paths(tiny_models, tmp_pa
                 for i, t in zip(b.indices, b.texts, strict=True)}  # fmt: skip
 
     assert run(fast) == run(torch_path)
+    missing = ModelSpec("Helsinki-NLP/opus-mt-en-xx")
+    assert cached(spec, str(cache)) and not cached(missing, str(cache))  # what `models list` shows
     with pytest.raises(LoadError, match=r"not in the cache.*HF_HUB_OFFLINE"):
-        load(ModelSpec("Helsinki-NLP/opus-mt-en-xx"), CPU, cache_dir=cache)
+        load(missing, CPU, cache_dir=cache)
