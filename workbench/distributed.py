@@ -26,7 +26,7 @@ from .model import Origin, Status
 from .mt.registry import ModelMap, Step
 from .store import Store
 from .termmatch import Terminology
-from .translate import LangStats, ModelPool, Options, pivots_from_store, start_job, through_pivots
+from .translate import LangStats, ModelPool, Options, forms_of, pivots_from_store, start_job, through_pivots
 
 log = logging.getLogger("workbench.distributed")
 
@@ -112,7 +112,7 @@ def translate_documents_ray(
             terms = job.constraints(todo, tgt)
             unit = Unit(
                 document.id, tgt, [s.id for s in todo], [s.text for s in todo], steps,  # type: ignore[misc]
-                [[f for _, f in t] for t in terms], [job.forms(todo, step.tgt) for step in steps[:-1]],
+                forms_of(terms), [job.forms(todo, step.tgt) for step in steps[:-1]],
                 pivots_from_store(store, todo, steps),
             )  # fmt: skip
             units.append(unit)

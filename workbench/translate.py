@@ -223,7 +223,12 @@ class _Job:
 
     def forms(self, segments: list[Segment], lang: str) -> list[list[list[str]]]:
         """Per segment, the accepted forms of each enforced term in ``lang`` (what decoders take)."""
-        return [[f for _, f in t] for t in self.constraints(segments, lang)]
+        return forms_of(self.constraints(segments, lang))
+
+
+def forms_of(constraints: list[list[tuple[str, list[str]]]]) -> list[list[list[str]]]:
+    """The decoders' view of :meth:`_Job.constraints`: per segment, each term's accepted forms."""
+    return [[f for _, f in t] for t in constraints]
 
 
 def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
@@ -251,7 +256,7 @@ def _from_mt(job: _Job, pool: ModelPool, steps: list[Step], todo: list[Segment],
         last = steps[-1]
         model = pool.get(last.spec)
         terms = job.constraints(todo, last.tgt)
-        forms = [[f for _, f in t] for t in terms]
+        forms = forms_of(terms)
         for batch in model.translate(texts, last.src, last.tgt, constraints=forms, **options.decoding()):
             for n, i in enumerate(batch.indices):
                 forced = {terms[i][c][0] for c in batch.forced[n]} if batch.forced else set()
