@@ -319,3 +319,58 @@ def test_jobs_in_several_threads_load_their_models_at_once(tiny_models, tmp_path
         t.join()
     assert not errors, errors
     assert len(folders) == 3 and len(set(folders)) == 2  # the shared model converted once
+
+
+class Calls:
+    """Passes a loaded model's translate() through and keeps how many texts each call had."""
+
+    def __init__(self, model, log: list[tuple[str, int]]):
+        self.model, self.log = model, log
+
+    def translate(self, texts, *args, **kwargs):
+        self.log.append((Path(self.model.spec.model).name, len(texts)))
+        yield from self.model.translate(texts, *args, **kwargs)
+
+    def release(self) -> None:
+        self.model.release()
+
+
+def test_short_documents_share_batches_and_each_keeps_its_progress(tmp_path, model_map):
+    """Consecutive documents on one route are translated in one call, so short statements fill whole
+    batches; a document on another route (French, through English) or beyond the group's size starts
+    a new group, and every document's progress bar still counts its own segments."""
+    from workbench.translate import ModelPool, Options, translate_documents
+
+    calls: list[tuple[str, int]] = []
+
+    class Pool(ModelPool):
+        def get(self, spec):
+            return Calls(super().get(spec), calls)
+
+    statements = [f"Statement {n}. The Council met. Member States spoke.\n\nThank you." for n in range(6)]
+    order = [("en", 0), ("en", 1), ("en", 2), ("fr", None), ("en", 3), ("en", 4), ("en", 5)]
+    bars: dict[str, list[int]] = {}
+
+    def progress(label: str, total: int):
+        bars[label] = [total, 0]
+        return lambda n: bars[label].__setitem__(1, bars[label][1] + n)
+
+    options = Options(beam=2, max_length=8, batch_size=2, group_batches=3)  # groups of 6 segments or more
+    with Store(tmp_path / "wb.db") as store:
+        ids = []
+        for n, (lang, k) in enumerate(order):
+            path = tmp_path / f"d{n}.{lang}.txt"
+            path.write_text(FRENCH if lang == "fr" else statements[k], encoding="utf-8")
+            ids.append(ingest.ingest_file(store, path, lang).id)
+        sizes = [len(store.document(i).segments) for i in ids]
+        assert sizes == [4, 4, 4, 3, 4, 4, 4]
+        stats = translate_documents(
+            store, ids, ["es"], registry.load_map(model_map), options, progress, pool=Pool(options)
+        )
+        stored = [t for i in ids for t in store.translations(i, "es")]  # type: ignore[arg-type]
+        assert stats[0].from_mt == sum(sizes) == len(stored)
+    en_x, x_en = "marian-en-x", "marian-x-en"
+    # en 0+1 (8 ≥ 6: full), en 2 alone (the French one follows), fr through English, en 3+4, en 5
+    assert calls == [(en_x, 8), (en_x, 4), (x_en, 3), (en_x, 3), (en_x, 8), (en_x, 4)]
+    assert list(bars) == [f"d{n}.{lang}.txt → es" for n, (lang, _) in enumerate(order)]
+    assert all(done == total == size for (total, done), size in zip(bars.values(), sizes, strict=True))

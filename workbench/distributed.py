@@ -1,8 +1,9 @@
 """Batch translation on a Ray cluster, with the guarantees of the local job.
 
 The driver (the machine running ``workbench translate --executor ray``) owns the store. It splits the
-job into work units — one document into one language, the segments still to do after the
-translation memory — and hands them to Ray actors that each keep their models loaded
+job into work units — the segments still to do after the translation memory of a group of documents
+into one language (:func:`workbench.translate.groups`, the local job's batches) — and hands them to Ray
+actors that each keep their models loaded
 (:class:`~workbench.translate.ModelPool`). Every unit's results come back to the driver, which
 checks them and writes them in one transaction; a unit is written whole or not at all, and
 ``replace=False`` means a unit finished twice (a retried task) is stored once. So a resumed job
@@ -26,18 +27,16 @@ from .model import Origin, Status
 from .mt.registry import ModelMap, Step
 from .store import Store
 from .termmatch import Terminology
-from .translate import LangStats, ModelPool, Options, forms_of, pivots_from_store, start_job, through_pivots
+from .translate import LangStats, ModelPool, Options, forms_of, groups, pivots_from_store, through_pivots
 
 log = logging.getLogger("workbench.distributed")
 
 
 @dataclass
 class Unit:
-    """One document into one language: what a worker needs, nothing it would have to look up."""
+    """A group of documents into one language: what a worker needs, nothing it would have to look up."""
 
-    doc_id: int
     tgt: str
-    segment_ids: list[int]
     texts: list[str]
     steps: list[Step]
     constraints: list[list[list[str]]]  # per segment: each enforced term's forms in the target language
@@ -98,44 +97,37 @@ def translate_documents_ray(
     targets = [t for t in targets if any(d.lang != t for d in documents)]
     stats = {t: LangStats(t) for t in targets}
     started = time.perf_counter()
-    units, jobs = [], {}
+    work = []  # (unit, its group, each segment's enforced terms)
     for tgt in targets:
-        for document in documents:
-            if document.lang == tgt:
-                continue
-            job, steps, todo = start_job(
-                store, document, tgt, model_map, options, stats[tgt], progress, terminology
-            )
-            if not todo:
-                checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
-                continue
-            terms = job.constraints(todo, tgt)
+        for group in groups(store, documents, tgt, model_map, options, stats[tgt], progress, terminology):
+            todo, lead = group.todo, group.lead
+            terms = lead.constraints(todo, tgt)
             unit = Unit(
-                document.id, tgt, [s.id for s in todo], [s.text for s in todo], steps,  # type: ignore[misc]
-                forms_of(terms), [job.forms(todo, step.tgt) for step in steps[:-1]],
-                pivots_from_store(store, todo, steps),
+                tgt, [s.text for s in todo], group.steps, forms_of(terms),
+                [lead.forms(todo, step.tgt) for step in group.steps[:-1]],
+                pivots_from_store(store, todo, group.steps),
             )  # fmt: skip
-            units.append(unit)
-            jobs[(unit.doc_id, tgt)] = (job, todo, terms, " → ".join(s.spec.model for s in steps))
+            work.append((unit, group, terms))
     pool = ActorPool(actors)
-    for unit, results in zip(units, pool.map(lambda a, u: a.run.remote(u), units), strict=True):
-        job, todo, terms, engine = jobs[(unit.doc_id, unit.tgt)]
+    finished = pool.map(lambda a, u: a.run.remote(u), [unit for unit, _, _ in work])
+    for (unit, group, terms), results in zip(work, finished, strict=True):
+        todo, lead = group.todo, group.lead
         items = []
         for i, text, _tokens, forced_ids in results:
             forced = {terms[i][c][0] for c in forced_ids}
-            flags = checks.check(todo[i].text, text, job.src, job.tgt, terminology, forced)
+            flags = checks.check(todo[i].text, text, lead.src, lead.tgt, terminology, forced)
             items.append({"segment_id": todo[i].id, "lang": unit.tgt, "text": text, "origin": Origin.MT,
-                          "status": Status.TRANSLATED, "engine": engine, "replace": options.force,
+                          "status": Status.TRANSLATED, "engine": group.engine, "replace": options.force,
                           "flags": flags})  # fmt: skip
         store.put_translations(items)  # the unit whole, or nothing
-        checks.refresh_consistency(store, unit.doc_id, unit.tgt)
-        st = job.stats
+        for job, _ in group.parts:
+            checks.refresh_consistency(store, job.doc_id, unit.tgt)
+        st = lead.stats
         st.from_mt += len(results)
         st.target_tokens += sum(r[2] for r in results)
         if st.first_segment_s is None:
             st.first_segment_s = time.perf_counter() - started
-        if job.advance:
-            job.advance(len(results))
+        group.advance([r[0] for r in results])
     elapsed = time.perf_counter() - started
     for st in stats.values():
         st.seconds = elapsed
