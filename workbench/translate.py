@@ -123,28 +123,6 @@ def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map
                 model_map.route(src, tgt)
 
 
-def start_job(
-    store: Store,
-    document: Document,
-    tgt: str,
-    model_map: ModelMap,
-    options: Options,
-    stats: LangStats,
-    progress: Callable[[str, int], Callable[[int], None]] | None,
-    terminology: Terminology | None,
-) -> tuple[_Job, list[Step], list[Segment]]:
-    """One document into one language, up to MT: its route, what is left to do, the translation
-    memory applied. Returns the job and the segments MT still has to translate (any executor)."""
-    steps = model_map.route(document.lang, tgt)
-    segments = document.segments
-    stats.segments += len(segments)
-    todo = _todo(store, segments, tgt, options.force)
-    stats.done_before += len(segments) - len(todo)
-    advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
-    job = _Job(store, document.id, document.lang, tgt, terminology, stats, advance)  # type: ignore[arg-type]
-    return job, steps, _from_tm(job, todo)
-
-
 @dataclass
 class Group:
     """Documents machine-translated together into one language: one route, shared batches."""
@@ -194,16 +172,23 @@ def groups(
     checked at once. Consecutive documents on the same route join a group until it holds
     ``options.group_batches`` batches' worth of segments: an archive of short statements fills whole
     length-sorted batches instead of one small batch per statement (``benchmarks/bench_archive.py``:
-    30 four-sentence statements 1.9 times faster on the fast path, two CPU threads; a GPU gains
-    more), while a long document is still finished before the ones after it start. Both executors
-    use the same groups, so they build the same batches.
+    30 four-sentence statements 1.9 times faster on the fast path, two CPU threads; a GPU, which one
+    statement's batch leaves nearly idle, stands to gain more, unmeasured here), while a long
+    document is still finished before the ones after it start. Both executors use the same groups,
+    so they build the same batches.
     """
     limit = options.group_batches * options.batch_size
     group: Group | None = None
     for document in documents:
         if document.lang == tgt:
             continue
-        job, steps, todo = start_job(store, document, tgt, model_map, options, stats, progress, terminology)
+        steps = model_map.route(document.lang, tgt)
+        stats.segments += len(document.segments)
+        todo = _todo(store, document.segments, tgt, options.force)
+        stats.done_before += len(document.segments) - len(todo)
+        advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
+        job = _Job(store, document.id, document.lang, tgt, terminology, stats, advance)  # type: ignore[arg-type]
+        todo = _from_tm(job, todo)
         if not todo:
             checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
             continue
