@@ -3,11 +3,10 @@
 The driver (the machine running ``workbench translate --executor ray``) owns the store. It splits the
 job into work units — the segments still to do after the translation memory of a group of documents
 into one language (:func:`workbench.translate.groups`, the local job's batches) — and hands them to Ray
-actors that each keep their models loaded
-(:class:`~workbench.translate.ModelPool`). Every unit's results come back to the driver, which
-checks them and writes them in one transaction; a unit is written whole or not at all, and
-``replace=False`` means a unit finished twice (a retried task) is stored once. So a resumed job
-neither repeats nor loses work, as with the local executor.
+actors that each keep their models loaded (:class:`~workbench.translate.ModelPool`). Every unit's
+results come back to the driver, which checks them and writes them in one transaction; a unit is
+written whole or not at all, and ``replace=False`` means a unit finished twice (a retried task) is
+stored once. So a resumed job neither repeats nor loses work, as with the local executor.
 
 Fault tolerance is Ray's: actors restart when their process dies (``max_restarts``) and the task
 that was running is retried (``max_task_retries``). A driver that dies leaves the store as it was
