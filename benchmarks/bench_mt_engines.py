@@ -7,9 +7,11 @@ output length is fixed (minimum = maximum = ``--tokens``) so every engine decode
 tokens. Reports target tokens/s, sentences/s, first-batch latency and memory, greedy and beam 4, batch
 1, 8 and 32, one and two threads, with ratios against CTranslate2 int8; then the glossary case: a third
 of the sentences carrying 2–3 enforced terms (checked present in every output of the workbench paths).
+Every ratio pairs a timing with a CTranslate2 run just before it; the fast path's rows take the median
+of ``--repeat`` such pairs (all printed).
 
     python benchmarks/bench_mt_engines.py [--quick] [--model opus-mt|nllb-600m] [--device cpu|cuda]
-                                          [--json FILE]
+                                          [--repeat 3] [--json FILE]
 
 ``--quick`` runs only beam 4, batch 8, one thread (the acceptance setting) and the glossary case.
 ``--model nllb-600m`` uses the size of NLLB-200-distilled-600M (1024-d, 12+12 layers, vocabulary 256,206;
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batches", default="1,8,32", help="batch sizes (comma-separated)")
     parser.add_argument("--threads", default="1,2", help="CPU thread counts (comma-separated)")
+    parser.add_argument("--repeat", type=int, default=3, help="paired timings of the fast path rows")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -143,20 +146,33 @@ def main() -> None:
             first = first or time.perf_counter() - start
         return produced, first
 
-    def measure(name, fn, args_, threads, ct2_rate=None):
+    def measure(name, fn, args_, threads, reference=None, repeat=1):
+        """Time ``fn(*args_)`` after a warm-up; with ``reference`` (CTranslate2's run and arguments),
+        each of ``repeat`` timings follows a run of the reference and the median pair is reported.
+
+        This machine's speed drifts between runs (single runs of the glossary case gave the fast path
+        0.73 and 0.90 of CTranslate2 an hour apart), so a ratio is only as good as the pairing.
+        """
         beam, batch = args_[-2], args_[-1]
         fn(*args_)  # warm-up (and the first run's one-off costs)
-        start = time.perf_counter()
-        tokens, first = fn(*args_)
-        seconds = time.perf_counter() - start
-        rate = tokens / seconds
+        pairs = []
+        for _ in range(repeat):
+            base = None
+            if reference:
+                start = time.perf_counter()
+                base = reference[0](*reference[1])[0] / (time.perf_counter() - start)
+            start = time.perf_counter()
+            tokens, first = fn(*args_)
+            seconds = time.perf_counter() - start
+            pairs.append((tokens / seconds / base if base else 1.0, tokens / seconds, seconds, first))
+        ratio, rate, seconds, first = sorted(pairs)[len(pairs) // 2]
         row = {"engine": name, "beam": beam, "batch": batch, "threads": threads, "tokens_per_s": rate,
-               "sentences_per_s": len(texts) / seconds, "first_batch_s": first,
-               "vs_ct2": rate / ct2_rate if ct2_rate else 1.0}  # fmt: skip
+               "sentences_per_s": len(texts) / seconds, "first_batch_s": first, "vs_ct2": ratio,
+               "vs_ct2_runs": [p[0] for p in pairs]}  # fmt: skip
         results["runs"].append(row)
+        spread = f"  ({', '.join(f'{p[0]:.2f}' for p in pairs)})" if repeat > 1 else ""
         print(f"{name:28s} {beam:6d} {batch:6d} {threads:6d} {rate:6.1f} {len(texts) / seconds:6.2f} "
-              f"{first:6.2f} {row['vs_ct2']:6.2f}", flush=True)  # fmt: skip
-        return rate
+              f"{first:6.2f} {ratio:6.2f}{spread}", flush=True)  # fmt: skip
 
     import ctranslate2
 
@@ -174,10 +190,11 @@ def main() -> None:
                                         intra_threads=threads, max_queued_batches=-1)  # fmt: skip
         fast.translator = direct  # the fast path and the reference share the converted model
         fast.threads = threads  # its two engines together use this many (one: they take turns)
-        ct2 = measure("CTranslate2 int8", run_ct2, (direct, beam, batch), threads)
+        ct2 = (run_ct2, (direct, beam, batch))
+        measure("CTranslate2 int8", *ct2, threads)
         measure("transformers generate", run_generate, (beam, batch), threads, ct2)
         measure("workbench default (torch)", run_model, (default, beam, batch), threads, ct2)
-        measure("workbench fast", run_model, (fast, beam, batch), threads, ct2)
+        measure("workbench fast", run_model, (fast, beam, batch), threads, ct2, args.repeat)
 
     # The glossary case: beam 4, batch 8, one thread; a third of the sentences with 2-3 enforced terms.
     torch.set_num_threads(1)
@@ -209,9 +226,10 @@ def main() -> None:
     print(
         f"\nglossary case: {with_terms} of {len(texts)} sentences with 2-3 enforced terms, {L} target tokens"
     )
-    ct2 = measure("CTranslate2 int8 (no terms)", run_ct2, (direct, 4, 8), 1)
+    ct2 = (run_ct2, (direct, 4, 8))
+    measure("CTranslate2 int8 (no terms)", *ct2, 1)
     measure("workbench default + terms", run_terms, (default, 4, 8), 1, ct2)
-    measure("workbench fast + terms", run_terms, (fast, 4, 8), 1, ct2)
+    measure("workbench fast + terms", run_terms, (fast, 4, 8), 1, ct2, args.repeat)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sizes = json.dumps({k: round(v) for k, v in memory.items()})
     print(f"\nmemory (MB): {sizes}; peak RSS {results['peak_rss_mb']:.0f} MB")

@@ -10,4 +10,4 @@ assert torch.cuda.is_available(), "no CUDA device: this check is for a GPU machi
 print(torch.cuda.get_device_name(0))
 PY
 timeout 290 python benchmarks/bench_mt_engines.py --device cuda --sentences 512 --tokens 40 \
-    --batches 32,128 --threads 1 --json gpu_check.json
+    --batches 32,128 --threads 1 --repeat 1 --json gpu_check.json
