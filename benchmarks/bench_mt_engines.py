@@ -151,7 +151,7 @@ def main() -> None:
         each of ``repeat`` timings follows a run of the reference and the median pair is reported.
 
         This machine's speed drifts between runs (single runs of the glossary case gave the fast path
-        0.73 and 0.90 of CTranslate2 an hour apart), so a ratio is only as good as the pairing.
+        0.73 and 0.90 of CTranslate2 minutes apart), so a ratio is only as good as the pairing.
         """
         beam, batch = args_[-2], args_[-1]
         fn(*args_)  # warm-up (and the first run's one-off costs)
