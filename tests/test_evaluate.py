@@ -70,4 +70,5 @@ def test_line_count_mismatch_is_a_clear_error(tmp_path, capsys):
     ref = write(tmp_path / "ref", ["a", "b"])
     hyp = write(tmp_path / "hyp", ["a"])
     assert main(["evaluate", "--ref", str(ref), "--hyp", str(hyp), "--lang", "fr"]) == 2
-    assert "2 reference lines but 1 hypothesis lines" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == f"workbench: error: {hyp}: 1 lines, but the reference {ref} has 2\n"

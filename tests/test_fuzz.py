@@ -19,14 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import glossary, ingest, langs, tm, xliff
-from workbench.glossary import GlossaryError
-from workbench.ingest import IngestError
+from workbench.errors import InputError
 from workbench.model import Origin, Status
 from workbench.mt.registry import ModelMapError, load_map
 from workbench.segment import RulesError
 from workbench.store import Store
-from workbench.tmx import TMXError
-from workbench.xliff import XLIFFError
 
 # CI: 200 reproducible examples per reader; benchmarks/fuzz_inputs.sh sets a larger, random run.
 EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "200"))
@@ -81,7 +78,7 @@ def test_ingest_of_any_bytes(tmp_path_factory, data):
     path.write_bytes(raw)
     try:
         document = ingest.load(path)
-    except (IngestError, langs.UnknownLanguageError, RulesError) as exc:
+    except (InputError, langs.UnknownLanguageError, RulesError) as exc:
         assert str(path) in str(exc) or isinstance(exc, langs.UnknownLanguageError)
         return
     assert document.segments and all(s.text.strip() for s in document.segments)
@@ -96,7 +93,7 @@ def test_a_docx_whose_parts_are_not_xml_is_refused(tmp_path):
     path.write_bytes(buffer.getvalue())
     try:
         ingest.load(path)
-    except IngestError as exc:
+    except InputError as exc:
         assert str(path) in str(exc)
     else:
         raise AssertionError("a broken docx was read")
@@ -121,7 +118,7 @@ def test_glossary_import_of_any_bytes(tmp_path_factory, data):
     path.write_bytes(raw)
     try:
         glossary.load(path)
-    except GlossaryError as exc:
+    except InputError as exc:
         assert str(path) in str(exc)
 
 
@@ -142,7 +139,7 @@ def test_tmx_import_of_any_bytes_is_all_or_nothing(tmp_path_factory, data):
         before = _snapshot(store.path)
         try:
             result = tm.import_tmx(store, path)
-        except TMXError as exc:
+        except InputError as exc:
             assert str(path) in str(exc)
             assert _snapshot(store.path) == before
             return
@@ -166,7 +163,7 @@ def test_xliff_import_of_any_bytes_is_refused_before_any_write(tmp_path_factory,
         before = _snapshot(store.path)
         try:
             xliff.read(path, store)
-        except XLIFFError as exc:
+        except InputError as exc:
             assert str(path) in str(exc)
             assert _snapshot(store.path) == before
 

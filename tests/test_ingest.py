@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import EXAMPLE
 from workbench import ingest
+from workbench.errors import InputError
 
 SPEECHES = {
     "en": "The Security Council met today. It adopted a resolution.",
@@ -77,7 +78,7 @@ def test_docx_paragraphs(tmp_path: Path):
 
 
 def _expect_error(path: Path, pattern: str, lang: str | None = None) -> None:
-    with pytest.raises(ingest.IngestError, match=pattern) as info:
+    with pytest.raises(InputError, match=pattern) as info:
         ingest.load(path, lang)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)

@@ -14,6 +14,7 @@ from lxml import etree
 
 from workbench import review, tbx, tm, tmx, xliff
 from workbench.cli import main
+from workbench.errors import InputError
 from workbench.model import Document, Origin, Paragraph, Segment, Status
 from workbench.store import Store
 from workbench.termmatch import Terminology
@@ -232,7 +233,7 @@ def test_xliff_with_a_changed_source_is_refused_before_any_write(store, tmp_path
     units[5].find("x:segment/x:source", ns).text = "Someone rewrote the source."
     tree.write(str(path), encoding="UTF-8", xml_declaration=True)
     before = [t.text for t in store.translations(1, "es")]
-    with pytest.raises(xliff.XLIFFError, match=r"the source of unit s\d+ differs") as info:
+    with pytest.raises(InputError, match=r"the source of unit s\d+ differs") as info:
         xliff.import_file(store, path, "x")
     assert info.value.line == units[5].sourceline
     assert [t.text for t in store.translations(1, "es")] == before

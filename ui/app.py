@@ -18,9 +18,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from workbench import alignjob, ingest, langs, review, tmx, xliff
+from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
-from workbench.mt.registry import LoadError, ModelMap, ModelMapError
-from workbench.store import ConflictError, Store, StoreError
+from workbench.mt.registry import ModelMap
+from workbench.store import Store
 from workbench.termmatch import Terminology
 from workbench.translate import Options, translate_documents
 
@@ -218,7 +219,7 @@ def build(ctx: Context) -> gr.Blocks:
                     _render_detail(ctx, store, state),
                     page.number + 1,
                 )
-        except (StoreError, review.ReviewError, langs.UnknownLanguageError) as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def save(table, shown, state, request: gr.Request):
@@ -245,7 +246,7 @@ def build(ctx: Context) -> gr.Blocks:
                     message + _conflicts(report),
                     _render_detail(ctx, store, new_state),
                 )
-        except (review.ReviewError, StoreError) as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def select(state, evt: gr.SelectData):
@@ -313,7 +314,7 @@ def build(ctx: Context) -> gr.Blocks:
                 store.split_segment(sid, marked.index("|"))
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
-        except StoreError as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def merge(state, request: gr.Request):
@@ -331,7 +332,7 @@ def build(ctx: Context) -> gr.Blocks:
                     "Merged with the next segment.",
                     _render_detail(ctx, store, new_state),
                 )
-        except StoreError as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def documents():
@@ -380,7 +381,7 @@ def build(ctx: Context) -> gr.Blocks:
                                             terminology=ctx.terminology)  # fmt: skip
             lines = ", ".join(f"{s.lang}: {s.from_mt} MT, {s.from_tm} TM, {s.failed} failed" for s in stats)
             return f"Stored {document.name} ({document.lang}) and translated it — {lines}."
-        except (ingest.IngestError, StoreError, LoadError, ModelMapError) as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def align_upload(file, doc_id, lang):
@@ -395,7 +396,7 @@ def build(ctx: Context) -> gr.Blocks:
                                                      terminology=ctx.terminology)  # fmt: skip
             return (f"Aligned {translation.name}: {len(result.beads)} beads, {result.stored} stored, "
                     f"{result.low_confidence} low-confidence flagged, {result.merged} merged.")  # fmt: skip
-        except (ingest.IngestError, StoreError, ValueError) as exc:
+        except WorkbenchError as exc:
             raise fail(exc) from None
 
     def export_tmx(doc_ids, status):

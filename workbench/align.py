@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
+from .errors import WorkbenchError
 from .termmatch import Terminology
 
 TYPES: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
@@ -68,7 +69,7 @@ class Bead:
         return f"[{','.join(map(str, self.src))}]:[{','.join(map(str, self.tgt))}]"
 
 
-class AlignError(ValueError):
+class AlignError(WorkbenchError):
     """Input that cannot be aligned (the message says why)."""
 
 

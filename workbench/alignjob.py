@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from . import checks, langs
 from .align import Bead, align
+from .errors import InputError, UsageError
 from .model import Document, Flag, Origin, Status
 from .mt.registry import ModelMap
 from .store import Store
@@ -77,7 +78,7 @@ def align_documents(
         translation = store.document(translation_id)
         lang = translation.lang
         if lang == source.lang:
-            raise ValueError(f"{translation.name} is in {lang}, the language of the source")
+            raise InputError(translation.name, f"is in {lang}, the language of the source")
         src_mt = _source_mt(store, source, lang, use_mt, model_map, options)
         beads = align(
             [s.text for s in segments],
@@ -105,7 +106,7 @@ def _source_mt(store, source, lang, use_mt, model_map, options) -> list[str] | N
     if not use_mt:
         return None
     if model_map is None:
-        raise ValueError("--mt needs a model map")
+        raise UsageError("--mt needs a model map")
     return translate_texts(
         [s.text for s in source.segments], source.lang, lang, model_map, options or Options()
     )

@@ -11,37 +11,13 @@ import sys
 from pathlib import Path
 
 from . import __version__, ingest, langs
-from .evaluate import EvaluationError
-from .glossary import GlossaryError
-from .mt.registry import LoadError, ModelMapError
-from .segment import RulesError
-from .store import DEFAULT_PATH, Store, StoreError
-from .tmx import TMXError
-from .users import UsersError
-from .xliff import XLIFFError
+from .errors import InputError, UsageError, WorkbenchError
+from .mt.registry import ModelMapError
+from .store import DEFAULT_PATH, Store
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
 
-# Errors that are the user's input, not a bug: one line on stderr, exit 2, no traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (
-    ingest.IngestError,
-    langs.UnknownLanguageError,
-    StoreError,
-    RulesError,
-    ModelMapError,
-    LoadError,
-    GlossaryError,
-    EvaluationError,
-    TMXError,
-    XLIFFError,
-    UsersError,
-)
-
 MARKS = {"present": "✓", "forced": "⚠", "missing": "✗", "suggested": "?", "forbidden": "✗"}
-
-
-class CliError(Exception):
-    """A usage problem found by a command itself."""
 
 
 def _lang(value: str) -> str:
@@ -139,7 +115,7 @@ def _terminology(args: argparse.Namespace):
     try:
         policy = Policy.named(args.enforce)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     return Terminology(load_all(args.glossary, defaults=not args.no_default_glossaries), policy)
 
 
@@ -153,7 +129,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     targets = langs.parse_list(args.to)
     if not targets:
-        raise CliError("--to names no language")
+        raise UsageError("--to names no language")
     model_map = _model_map(args)
     terminology = _terminology(args)
     options = Options(
@@ -293,7 +269,7 @@ def cmd_glossary_match(args: argparse.Namespace) -> int:
     text = args.text if args.text != "-" else sys.stdin.read()
     lang = args.lang or ingest.detect_language(text)
     if lang is None:
-        raise CliError("cannot tell the language of the text; give --lang")
+        raise UsageError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=lang) if args.to else []
     for match in terminology.find(text, lang):
         print(f"{match.start}-{match.end}\t{match.kind}\t{match.concept.id}\t{match.text}")
@@ -323,14 +299,11 @@ def cmd_glossary_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import EvaluationError, evaluate, read_lines
+    from .evaluate import evaluate_files
 
-    sources = read_lines(args.src) if args.src else None
-    if sources is not None and not args.src_lang:
-        raise EvaluationError("--src needs --src-lang")
-    scores = evaluate(
-        read_lines(args.ref), read_lines(args.hyp), args.lang, _terminology(args), sources, args.src_lang
-    )
+    if args.src and not args.src_lang:
+        raise UsageError("--src needs --src-lang")
+    scores = evaluate_files(args.ref, args.hyp, args.lang, _terminology(args), args.src, args.src_lang)
     print(f"BLEU\t{scores.bleu:.2f}\t{scores.bleu_signature}")
     print(f"chrF2\t{scores.chrf:.2f}")
     print(f"TER\t{scores.ter:.2f}")
@@ -347,7 +320,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import tbx, tmx, xliff
 
     if not (args.tmx or args.xliff or args.tbx):
-        raise CliError("say what to export: --tmx FILE, --xliff FOLDER or --tbx FILE")
+        raise UsageError("say what to export: --tmx FILE, --xliff FOLDER or --tbx FILE")
     with Store(args.store) as store:
         doc_ids = [store.resolve_document(ref) for ref in args.docs]
         if args.tmx:
@@ -406,7 +379,7 @@ def cmd_tm_search(args: argparse.Namespace) -> int:
     text = args.text
     src = args.lang or ingest.detect_language(text)
     if src is None:
-        raise CliError("cannot tell the language of the text; give --lang")
+        raise UsageError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=src) if args.to else [c for c in langs.CODES if c != src]
     with Store(args.store) as store:
         for tgt in targets:
@@ -456,7 +429,7 @@ def _sentences(path: Path) -> tuple[list[str], list[int]]:
             fresh = False
         sentences.append(line.strip())
     if not sentences:
-        raise CliError(f"{path}: no sentences")
+        raise InputError(path, "no sentences")
     return sentences, starts
 
 
@@ -464,8 +437,8 @@ def _segmented(path: Path, lang: str | None) -> tuple[list[str], list[int], str]
     from .alignjob import breaks
 
     if lang is not None and lang not in langs.CODES:
-        raise CliError(
-            f"{path}: the workbench segments only the six UN languages; use --presegmented for {lang}"
+        raise InputError(
+            path, f"the workbench segments only the six UN languages; use --presegmented for {lang}"
         )
     document = ingest.load(path, lang)
     return [s.text for s in document.segments], breaks(document), document.lang
@@ -475,17 +448,17 @@ def cmd_align(args: argparse.Namespace) -> int:
     from .align import align
 
     if args.mt and args.no_mt:
-        raise CliError("--mt and --no-mt contradict each other")
+        raise UsageError("--mt and --no-mt contradict each other")
     targets = args.lang or []
     if targets and len(targets) not in (1, len(args.translations)):
-        raise CliError(f"{len(targets)} --lang options for {len(args.translations)} translations")
+        raise UsageError(f"{len(targets)} --lang options for {len(args.translations)} translations")
     if args.beads:
         if len(args.translations) != 1:
-            raise CliError("--beads aligns one translation")
+            raise UsageError("--beads aligns one translation")
         tgt_lang = targets[0] if targets else None
         if args.presegmented:
             if not args.source_lang or not tgt_lang:
-                raise CliError("--presegmented needs --source-lang and --lang")
+                raise UsageError("--presegmented needs --source-lang and --lang")
             src, src_breaks = _sentences(args.source)
             tgt, tgt_breaks = _sentences(args.translations[0])
             src_lang = args.source_lang
@@ -496,7 +469,7 @@ def cmd_align(args: argparse.Namespace) -> int:
         if args.source_mt:
             src_mt, _ = _sentences(args.source_mt)
             if len(src_mt) != len(src):
-                raise CliError(f"{args.source_mt}: {len(src_mt)} lines for {len(src)} source sentences")
+                raise InputError(args.source_mt, f"{len(src_mt)} lines for {len(src)} source sentences")
         elif args.mt:
             from .translate import Options, translate_texts
 
@@ -552,8 +525,8 @@ def _check_language(store: Store, doc_id: int, ref: object, declared: str | None
     document = store.document(doc_id)
     found = ingest.detect_language(document.text)
     if found is not None and found != declared:
-        raise CliError(
-            f"{ref}: the text reads as {langs.get(found).name}, not {langs.get(declared).name} as --lang says"
+        raise InputError(
+            ref, f"the text reads as {langs.get(found).name}, not {langs.get(declared).name} as --lang says"
         )
 
 
@@ -564,7 +537,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from . import users
 
     if args.host not in LOOPBACK and not args.auth and not args.insecure:
-        raise CliError(
+        raise UsageError(
             f"refusing to listen on {args.host} without --auth FILE (anyone on the network could edit); "
             "add --insecure to do it anyway"
         )
@@ -815,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (*USER_ERRORS, CliError) as exc:
+    except WorkbenchError as exc:  # the user's to fix; anything else is a bug and keeps its traceback
         print(f"workbench: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from pathlib import Path
 import regex
 import sacrebleu
 
+from .errors import InputError
 from .termmatch import Terminology, pattern
 
 
@@ -35,17 +36,33 @@ class Scores:
         return self.lenient / self.terms if self.terms else None
 
 
-class EvaluationError(ValueError):
-    """Input files that cannot be scored together (the message names them)."""
-
-
 def read_lines(path: str | Path) -> list[str]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvaluationError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+
+
+def evaluate_files(
+    ref: Path,
+    hyp: Path,
+    lang: str,
+    terminology: Terminology | None = None,
+    src: Path | None = None,
+    src_lang: str | None = None,
+) -> Scores:
+    """:func:`evaluate` on line-aligned files; a line count that does not match names both files."""
+    refs, hyps = read_lines(ref), read_lines(hyp)
+    sources = read_lines(src) if src else None
+    if len(hyps) != len(refs):
+        raise InputError(hyp, f"{len(hyps)} lines, but the reference {ref} has {len(refs)}")
+    if src and sources is not None and len(sources) != len(hyps):
+        raise InputError(src, f"{len(sources)} lines, but the hypothesis {hyp} has {len(hyps)}")
+    return evaluate(refs, hyps, lang, terminology, sources, src_lang)
 
 
 def evaluate(
@@ -62,9 +79,9 @@ def evaluate(
     reference (what the human translator used).
     """
     if len(refs) != len(hyps):
-        raise EvaluationError(f"{len(refs)} reference lines but {len(hyps)} hypothesis lines")
+        raise ValueError(f"{len(refs)} reference lines but {len(hyps)} hypothesis lines")
     if sources is not None and len(sources) != len(hyps):
-        raise EvaluationError(f"{len(sources)} source lines but {len(hyps)} hypothesis lines")
+        raise ValueError(f"{len(sources)} source lines but {len(hyps)} hypothesis lines")
     bleu = sacrebleu.metrics.BLEU(trg_lang=lang)
     chrf = sacrebleu.metrics.CHRF()
     ter = sacrebleu.metrics.TER()
@@ -152,7 +169,7 @@ def alignment_scores(gold: list[list[BeadPair]], system: list[list[BeadPair]]) -
     """Strict and lax precision, recall and F1, micro-averaged over documents, exactly as
     ``../shared/align/README.md`` describes (vecalign's and Bertalign's scorer)."""
     if len(gold) != len(system):
-        raise EvaluationError(f"{len(gold)} gold documents but {len(system)} system documents")
+        raise ValueError(f"{len(gold)} gold documents but {len(system)} system documents")
     p = [0, 0, 0, 0]
     r = [0, 0, 0, 0]
     for g, h in zip(gold, system, strict=True):

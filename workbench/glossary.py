@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from . import langs
+from .errors import InputError
 
 TERM_KINDS = ("full", "abbr", "combined", "variant", "forbidden")
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,15 +31,6 @@ class Confidence(StrEnum):
     MEDIUM = "medium"  # seen on a reliable non-UN page
     LOW = "low"  # not confirmed by any page
     UNRATED = "unrated"  # the file says nothing: a user's own glossary
-
-
-class GlossaryError(ValueError):
-    """A glossary file that cannot be used, with the file, line and problem."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None):
-        self.path, self.problem, self.line = str(path), problem, line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -155,10 +147,10 @@ def is_acronym(text: str) -> bool:
 
 
 def load(path: str | Path) -> Glossary:
-    """Read a TBX, CSV or TSV glossary; :class:`GlossaryError` names the file and line on error."""
+    """Read a TBX, CSV or TSV glossary; :class:`InputError` names the file and line on error."""
     path = Path(path)
     if not path.is_file():
-        raise GlossaryError(path, "no such file")
+        raise InputError(path, "no such file")
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
         from . import tbx
@@ -166,7 +158,7 @@ def load(path: str | Path) -> Glossary:
         return tbx.read(path)
     if suffix in (".tsv", ".csv", ".txt"):
         return read_table(path)
-    raise GlossaryError(path, f"unknown glossary format '{suffix}' (use .tbx, .tsv or .csv)")
+    raise InputError(path, f"unknown glossary format '{suffix}' (use .tbx, .tsv or .csv)")
 
 
 def default_paths() -> list[Path]:
@@ -197,9 +189,7 @@ def _parse_ratings(text: str, path: Path, line: int) -> dict[str, Confidence]:
         try:
             ratings[langs.normalize(lang)] = Confidence(value.strip().lower())
         except (ValueError, langs.UnknownLanguageError):
-            raise GlossaryError(
-                path, f"bad confidence '{item}' (expected lang:high|medium|low)", line
-            ) from None
+            raise InputError(path, f"bad confidence '{item}' (expected lang:high|medium|low)", line) from None
     return ratings
 
 
@@ -212,16 +202,19 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise GlossaryError(path, f"not UTF-8 text (byte {exc.start})") from None
+        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
     lines = text.splitlines()
     delimiter = (
         "\t" if path.suffix.lower() in (".tsv", ".txt") or "\t" in (lines[0] if lines else "") else ","
     )
     reader = csv.reader(lines, delimiter=delimiter)
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise GlossaryError(path, "the file is empty") from None
+        rows = list(reader)  # csv refuses a cell over 128 KB, among others
+    except csv.Error as exc:
+        raise InputError(path, f"not a readable table ({exc})", reader.line_num) from None
+    if not rows:
+        raise InputError(path, "the file is empty")
+    header = [h.strip() for h in rows[0]]
     columns: dict[int, tuple[str, str]] = {}  # index -> (lang, kind)
     for i, name in enumerate(header):
         base, _, suffix = name.partition("_")
@@ -233,16 +226,14 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
         except langs.UnknownLanguageError:
             continue
     if len({lang for lang, kind in columns.values() if kind == "full"}) < 2:
-        raise GlossaryError(
-            path, "the header needs at least two language columns (en, fr, es, ru, zh, ar)", 1
-        )
+        raise InputError(path, "the header needs at least two language columns (en, fr, es, ru, zh, ar)", 1)
     names = {h: i for i, h in enumerate(header)}
     concepts = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise GlossaryError(
+            raise InputError(
                 path,
                 f"{len(row)} columns where the header has {len(header)} (a missing or extra column)",
                 number,
@@ -251,7 +242,7 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
         ratings = _parse_ratings(cell.get("confidence_by_lang", ""), path, number)
         overall = cell.get("confidence", "").lower()
         if overall and overall not in Confidence.__members__.values():
-            raise GlossaryError(path, f"bad confidence '{overall}' (high, medium, low, reviewed)", number)
+            raise InputError(path, f"bad confidence '{overall}' (high, medium, low, reviewed)", number)
         concept = Concept(
             cell.get("id") or f"c{number - 1}",
             note=cell.get("notes", ""),
@@ -267,12 +258,12 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
             entry.terms.extend(Term(f, kind) for f in forms)
         for lang, entry in list(concept.entries.items()):
             if not entry.of_kind("full", "abbr"):
-                raise GlossaryError(
+                raise InputError(
                     path, f"concept {concept.id}: {lang} has forbidden forms but no term", number
                 )
         concepts.append(concept)
     if not concepts:
-        raise GlossaryError(path, "no concepts (only a header)")
+        raise InputError(path, "no concepts (only a header)")
     glossary = Glossary(path.stem, concepts, path)
     if variants:
         add_variants(glossary, variants)
@@ -286,16 +277,14 @@ def add_variants(glossary: Glossary, path: Path) -> None:
     for number, line in rows[1:]:  # the first non-comment line is the header
         fields = line.split("\t")
         if len(fields) != 4:
-            raise GlossaryError(path, f"{len(fields)} columns, expected 4 (id lang kind form)", number)
+            raise InputError(path, f"{len(fields)} columns, expected 4 (id lang kind form)", number)
         concept_id, lang, kind, form = (f.strip() for f in fields)
         if kind not in ("variant", "forbidden"):
-            raise GlossaryError(path, f"kind '{kind}' is not variant or forbidden", number)
+            raise InputError(path, f"kind '{kind}' is not variant or forbidden", number)
         try:
             entry = glossary.concept(concept_id).entries[langs.normalize(lang)]
         except KeyError:
-            raise GlossaryError(
-                path, f"concept '{concept_id}' has no {lang} entry to add to", number
-            ) from None
+            raise InputError(path, f"concept '{concept_id}' has no {lang} entry to add to", number) from None
         entry.terms.append(Term(form, kind))
 
 

@@ -1,6 +1,6 @@
 """Read a speech from .txt, .md or .docx into a normalised :class:`~workbench.model.Document`.
 
-Everything that can go wrong with a user's file ends here as one :class:`IngestError` naming the file
+Everything that can go wrong with a user's file ends here as one :class:`InputError` naming the file
 and the cause, before anything touches the store.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import langs
+from .errors import InputError
 from .model import Document, Paragraph
 from .segment import segment_document
 
@@ -26,22 +27,13 @@ MAX_BYTES = 20 * 1024 * 1024  # a long UN report is ~1 MB of text; 100,000 segme
 MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # refuse zip bombs before unpacking
 
 
-class IngestError(ValueError):
-    """A file that cannot be read as a speech; the message names the file and the cause."""
-
-    def __init__(self, path: str | Path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = str(path)
-        self.problem = problem
-
-
 # ---------------------------------------------------------------- decoding
 
 
 def decode(data: bytes, path: str | Path = "<input>") -> str:
     """Decode text bytes: BOM first, then UTF-16 by its NUL pattern, UTF-8, then cp1252."""
     if not data.strip():
-        raise IngestError(path, "the file is empty")
+        raise InputError(path, "the file is empty")
     for bom, codec in (
         (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"),
@@ -57,7 +49,7 @@ def decode(data: bytes, path: str | Path = "<input>") -> str:
             return _strict(data, "utf-16-le", path)
         if even_nuls > 0.3 and odd_nuls < 0.05:
             return _strict(data, "utf-16-be", path)
-        raise IngestError(path, "this is a binary file, not text")
+        raise InputError(path, "this is a binary file, not text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -70,7 +62,7 @@ def _strict(data: bytes, codec: str, path: str | Path) -> str:
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise IngestError(
+        raise InputError(
             path, f"cannot decode the text as {codec} (byte {exc.start}); save it as UTF-8"
         ) from None
     _refuse_binary(text, path)
@@ -80,9 +72,9 @@ def _strict(data: bytes, codec: str, path: str | Path) -> str:
 def _refuse_binary(text: str, path: str | Path) -> None:
     controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\n\r\f")
     if controls > max(2, len(text[:65536]) // 100):
-        raise IngestError(path, "this is a binary file, not text")
+        raise InputError(path, "this is a binary file, not text")
     if not text.strip():
-        raise IngestError(path, "the file is empty")
+        raise InputError(path, "the file is empty")
 
 
 # ---------------------------------------------------------------- normalising
@@ -284,28 +276,28 @@ def detect_language(text: str) -> str | None:
 
 def _read_docx(path: Path) -> str:
     if not zipfile.is_zipfile(path):
-        raise IngestError(path, "not a Word .docx file (it is not a ZIP package)")
+        raise InputError(path, "not a Word .docx file (it is not a ZIP package)")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
             unpacked = sum(i.file_size for i in infos)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise IngestError(path, f"not a readable .docx ({exc})") from None
+        raise InputError(path, f"not a readable .docx ({exc})") from None
     if unpacked > MAX_DOCX_UNPACKED:
-        raise IngestError(
+        raise InputError(
             path,
             f"refused: the .docx would unpack to {unpacked // 2**20} MB "
             f"(limit {MAX_DOCX_UNPACKED // 2**20} MB)",
         )
     if "word/document.xml" not in names:
-        raise IngestError(path, "a ZIP file but not a Word document (no word/document.xml)")
+        raise InputError(path, "a ZIP file but not a Word document (no word/document.xml)")
     import docx  # python-docx; imported here so text-only use does not pay for it
 
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises many types for damaged packages
-        raise IngestError(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
+        raise InputError(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
 
 
@@ -314,26 +306,26 @@ def read_text(path: str | Path) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise IngestError(
+        raise InputError(
             path, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED)})"
         )
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise IngestError(path, exc.strerror or "cannot be read") from None
+        raise InputError(path, exc.strerror or "cannot be read") from None
     if not path.is_file():
-        raise IngestError(path, "not a regular file")
+        raise InputError(path, "not a regular file")
     if suffix == ".docx":
         text = _read_docx(path)
         if not text.strip():
-            raise IngestError(path, "the document has no text")
+            raise InputError(path, "the document has no text")
         return prepare_text(text)
     if size > MAX_BYTES:
-        raise IngestError(path, f"the file is {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+        raise InputError(path, f"the file is {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(path, exc.strerror or "cannot be read") from None
+        raise InputError(path, exc.strerror or "cannot be read") from None
     return prepare_text(decode(data, path))
 
 
@@ -350,11 +342,11 @@ def build_document(
     """Turn decoded text into a segmented Document, resolving its language."""
     text, paragraphs, raw_map = paragraphs_from_text(raw, markdown=markdown)
     if not text:
-        raise IngestError(origin, "the file has no text")
+        raise InputError(origin, "the file has no text")
     if lang is None:
         lang = detect_language(text)
         if lang is None:
-            raise IngestError(
+            raise InputError(
                 origin, f"cannot tell which UN language this is; pass --lang ({', '.join(langs.CODES)})"
             )
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import UsageError
+
 
 @dataclass(frozen=True)
 class Language:
@@ -57,7 +59,7 @@ _ALIASES = {
 }
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(UsageError):
     """A language code that is not one of the six UN languages."""
 
 

@@ -13,8 +13,9 @@ import html
 from dataclasses import dataclass, field
 
 from . import checks
+from .errors import ConflictError, WorkbenchError
 from .model import Flag, Origin, Status, Translation
-from .store import ConflictError, Store
+from .store import Store
 from .termmatch import Terminology
 
 PAGE_SIZE = 100
@@ -32,7 +33,7 @@ FLAG_FILTERS = (
 )
 
 
-class ReviewError(ValueError):
+class ReviewError(WorkbenchError):
     """A save the server refuses (the page does not match what it sent)."""
 
 

@@ -24,6 +24,7 @@ from choppa.srx_parser import SRXHandler
 from choppa.structures import LanguageRule, Rule
 
 from . import langs
+from .errors import WorkbenchError
 from .model import Document, Segment
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,7 +33,7 @@ DEFAULT_EXCEPTIONS_DIR = DATA_DIR / "segment-exceptions"
 EXCEPTIONS_ENV = "WORKBENCH_SEGMENT_EXCEPTIONS"
 
 
-class RulesError(ValueError):
+class RulesError(WorkbenchError):
     """A broken exceptions file or SRX file; the message names the file and line."""
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .errors import ConflictError, NotFoundError, WorkbenchError
 from .model import Document, Flag, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
 
 DEFAULT_PATH = Path("aligned") / "workbench.db"
@@ -142,20 +143,8 @@ MIGRATIONS: list[str] = [
 ]
 
 
-class StoreError(RuntimeError):
+class StoreError(WorkbenchError):
     """The store cannot be opened or used; the message names the file."""
-
-
-class NotFoundError(StoreError):
-    """A document or segment that is not in the store."""
-
-
-class ConflictError(StoreError):
-    """A save on a translation that someone else changed since it was read."""
-
-    def __init__(self, message: str, current: Translation):
-        super().__init__(message)
-        self.current = current
 
 
 def now() -> str:
@@ -194,10 +183,13 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                raise StoreError(f"{self.path}: the disk is full; nothing of this step was saved") from None
             raise
-        self.db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

@@ -12,7 +12,9 @@ from pathlib import Path
 from lxml import etree
 
 from . import langs, xmlsafe
-from .glossary import Concept, Confidence, Glossary, GlossaryError, LangEntry, Term
+from .errors import InputError
+from .files import write_xml
+from .glossary import Concept, Confidence, Glossary, LangEntry, Term
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 RELIABILITY = {Confidence.REVIEWED: 10, Confidence.HIGH: 9, Confidence.MEDIUM: 6, Confidence.LOW: 3}
@@ -30,7 +32,7 @@ def _confidence(code: str, path: Path, line: int | None) -> Confidence:
     try:
         value = int(code)
     except ValueError:
-        raise GlossaryError(path, f"reliabilityCode '{code}' is not a number 1-10", line) from None
+        raise InputError(path, f"reliabilityCode '{code}' is not a number 1-10", line) from None
     if value >= 10:
         return Confidence.REVIEWED
     if value >= 8:
@@ -55,14 +57,9 @@ def _kind(group: etree._Element) -> str:
 def read(path: str | Path) -> Glossary:
     """Read a TBX file into a :class:`~workbench.glossary.Glossary` (languages outside the six skipped)."""
     path = Path(path)
-    try:
-        root = xmlsafe.parse(path).getroot()
-    except xmlsafe.XMLInputError as exc:
-        raise GlossaryError(path, exc.problem, exc.line) from None
+    root = xmlsafe.parse(path).getroot()
     if xmlsafe.local(root.tag) not in ("martif", "tbx"):
-        raise GlossaryError(
-            path, f"not a TBX file (root element <{xmlsafe.local(root.tag)}>)", root.sourceline
-        )
+        raise InputError(path, f"not a TBX file (root element <{xmlsafe.local(root.tag)}>)", root.sourceline)
     concepts = []
     for number, entry in enumerate(
         (e for e in root.iter() if xmlsafe.local(e.tag) in ("termEntry", "conceptEntry")), start=1
@@ -77,7 +74,7 @@ def read(path: str | Path) -> Glossary:
             elif name in ("langSet", "langSec"):
                 code = child.get(XML_LANG)
                 if not code:
-                    raise GlossaryError(path, f"<{name}> without xml:lang", child.sourceline)
+                    raise InputError(path, f"<{name}> without xml:lang", child.sourceline)
                 try:
                     lang = langs.normalize(code)
                 except langs.UnknownLanguageError:
@@ -85,11 +82,11 @@ def read(path: str | Path) -> Glossary:
                 _read_langset(child, concept.entries.setdefault(lang, LangEntry(lang)), path)
         for lang, lang_entry in concept.entries.items():
             if not lang_entry.of_kind("full", "abbr"):
-                raise GlossaryError(path, f"entry {concept.id}: no {lang} term", entry.sourceline)
+                raise InputError(path, f"entry {concept.id}: no {lang} term", entry.sourceline)
         if concept.entries:
             concepts.append(concept)
     if not concepts:
-        raise GlossaryError(path, "no term entries in any of the six UN languages")
+        raise InputError(path, "no term entries in any of the six UN languages")
     return Glossary(path.stem, concepts, path)
 
 
@@ -101,7 +98,7 @@ def _read_langset(element: etree._Element, entry: LangEntry, path: Path) -> None
         elif name in ("tig", "ntig", "termSec"):
             terms = [t for t in node.iter() if xmlsafe.local(t.tag) == "term"]
             if not terms or not "".join(terms[0].itertext()).strip():
-                raise GlossaryError(path, f"<{name}> without a term", node.sourceline)
+                raise InputError(path, f"<{name}> without a term", node.sourceline)
             entry.terms.append(Term(" ".join("".join(terms[0].itertext()).split()), _kind(node)))
             for sub in node.iter():
                 if xmlsafe.local(sub.tag) == "descrip" and sub.get("type") == "reliabilityCode":
@@ -129,7 +126,7 @@ def write(glossaries: list[Glossary], path: str | Path, source_lang: str = "en")
             for lang in langs.CODES:
                 if lang in concept.entries:
                     _write_langset(entry, concept.entries[lang])
-    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    write_xml(etree.ElementTree(root), path)
 
 
 def _write_langset(entry: etree._Element, lang_entry: LangEntry) -> None:

@@ -19,6 +19,8 @@ import regex
 from lxml import etree
 
 from . import __version__, langs, xmlsafe
+from .errors import InputError
+from .files import write_xml
 from .model import Document, Status, Translation
 from .store import Store
 
@@ -41,14 +43,6 @@ STATUS_FILTERS = {
 }
 # XML 1.0 allows tab, newline, carriage return and U+0020 upwards except surrogates, U+FFFE and U+FFFF.
 _ILLEGAL = regex.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-class TMXError(ValueError):
-    """A TMX file that cannot be imported, with the file, line and problem."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None):
-        self.path, self.problem, self.line = str(path), problem, line
-        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
 
 
 def strip_illegal(text: str) -> str:
@@ -180,16 +174,8 @@ def build(
 
 
 def write_tree(tree: etree._ElementTree, path: Path) -> None:
-    """Write with the TMX doctype; through a temporary file, so a crash never leaves half a file."""
-    tmp = path.with_name(path.name + ".part")
-    tree.write(
-        str(tmp),
-        xml_declaration=True,
-        encoding="UTF-8",
-        pretty_print=True,
-        doctype='<!DOCTYPE tmx SYSTEM "tmx14.dtd">',
-    )
-    tmp.replace(path)
+    """Write with the TMX doctype, whole or not at all."""
+    write_xml(tree, path, doctype='<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
 
 
 def export(
@@ -230,35 +216,34 @@ def read(path: str | Path) -> tuple[list[ReadUnit], int]:
     """Parse a TMX file completely (nothing is stored until it all reads): (units, variants skipped
     because their language is not one of the six)."""
     path = Path(path)
-    try:
-        root = xmlsafe.parse(path).getroot()
-    except xmlsafe.XMLInputError as exc:
-        raise TMXError(path, exc.problem, exc.line) from None
+    root = xmlsafe.parse(path).getroot()
     if root.tag != "tmx":
-        raise TMXError(path, f"not a TMX file (root element <{xmlsafe.local(root.tag)}>)", root.sourceline)
+        raise InputError(path, f"not a TMX file (root element <{xmlsafe.local(root.tag)}>)", root.sourceline)
     header = root.find("header")
     if header is None:
-        raise TMXError(path, "no <header>", root.sourceline)
+        raise InputError(path, "no <header>", root.sourceline)
     missing = [a for a in REQUIRED_HEADER if not header.get(a)]
     if missing:
-        raise TMXError(path, f"the header lacks required attributes: {', '.join(missing)}", header.sourceline)
+        raise InputError(
+            path, f"the header lacks required attributes: {', '.join(missing)}", header.sourceline
+        )
     body = root.find("body")
     if body is None:
-        raise TMXError(path, "no <body>", root.sourceline)
+        raise InputError(path, "no <body>", root.sourceline)
     units, skipped = [], 0
     for tu in body:
         if not isinstance(tu.tag, str):
             continue
         if tu.tag != "tu":
-            raise TMXError(path, f"unexpected <{tu.tag}> in <body>", tu.sourceline)
+            raise InputError(path, f"unexpected <{tu.tag}> in <body>", tu.sourceline)
         variants: dict[str, str] = {}
         for tuv in tu.findall("tuv"):
             code = tuv.get(XML_LANG) or tuv.get("lang")
             if not code:
-                raise TMXError(path, "<tuv> without xml:lang", tuv.sourceline)
+                raise InputError(path, "<tuv> without xml:lang", tuv.sourceline)
             seg = tuv.find("seg")
             if seg is None:
-                raise TMXError(path, "<tuv> without <seg>", tuv.sourceline)
+                raise InputError(path, "<tuv> without <seg>", tuv.sourceline)
             try:
                 lang = langs.normalize(code)
             except langs.UnknownLanguageError:

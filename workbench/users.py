@@ -10,11 +10,10 @@ import hmac
 import os
 from pathlib import Path
 
+from .errors import InputError, UsageError
+from .files import write_text
+
 ROUNDS = 200_000
-
-
-class UsersError(ValueError):
-    """A users file that cannot be used (the message names the file and line)."""
 
 
 def hash_password(password: str, salt: bytes | None = None, rounds: int = ROUNDS) -> str:
@@ -29,17 +28,17 @@ def load(path: str | Path) -> dict[str, str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise UsersError(f"{path}: cannot read the users file ({exc.strerror})") from None
+        raise InputError(path, f"cannot read the users file ({exc.strerror})") from None
     users = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.startswith("#"):
             continue
         name, sep, stored = line.partition(":")
         if not sep or not name.strip() or stored.count("$") != 3 or not stored.startswith("pbkdf2_sha256$"):
-            raise UsersError(f"{path}:{number}: expected 'name:pbkdf2_sha256$…' (use 'workbench users add')")
+            raise InputError(path, "expected 'name:pbkdf2_sha256$…' (use 'workbench users add')", number)
         users[name.strip()] = stored.strip()
     if not users:
-        raise UsersError(f"{path}: no users")
+        raise InputError(path, "no users")
     return users
 
 
@@ -55,9 +54,8 @@ def verify(users: dict[str, str], name: str, password: str) -> bool:
 def add(path: str | Path, name: str, password: str) -> None:
     """Add or replace ``name`` in the users file (created with owner-only permissions)."""
     if not name or ":" in name or not password:
-        raise UsersError("a user needs a name without ':' and a password")
+        raise UsageError("a user needs a name without ':' and a password")
     path = Path(path)
     users = load(path) if path.exists() and path.read_text(encoding="utf-8").strip() else {}
     users[name] = hash_password(password)
-    path.write_text("".join(f"{n}:{h}\n" for n, h in users.items()), encoding="utf-8")
-    path.chmod(0o600)
+    write_text(path, "".join(f"{n}:{h}\n" for n, h in users.items()), mode=0o600)

@@ -8,14 +8,17 @@ reviewed→reviewed, approved→final (XLIFF 1.2: new, translated, signed-off, f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
 from . import langs, review, xmlsafe
+from .errors import ConflictError, InputError, NotFoundError
+from .files import write_xml
 from .model import Status
-from .store import ConflictError, NotFoundError, Store
+from .store import Store
 from .termmatch import Terminology
 from .tmx import strip_illegal, xml_safe
 
@@ -42,14 +45,6 @@ FROM12 = {
     "needs-review-adaptation": Status.TRANSLATED, "needs-review-l10n": Status.TRANSLATED,
     "translated": Status.TRANSLATED, "signed-off": Status.REVIEWED, "final": Status.APPROVED,
 }  # fmt: skip
-
-
-class XLIFFError(ValueError):
-    """An XLIFF file that cannot be imported, with the file, line and problem."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None):
-        self.path, self.problem, self.line = str(path), problem, line
-        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
 
 
 def export(store: Store, doc_id: int, tgt: str, out: Path, version: str = "2.1") -> tuple[int, list[str]]:
@@ -103,9 +98,7 @@ def export(store: Store, doc_id: int, tgt: str, out: Path, version: str = "2.1")
             for note in notes:
                 etree.SubElement(unit, f"{{{NS12}}}note").text = note
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    etree.ElementTree(root).write(str(tmp), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    tmp.replace(out)
+    write_xml(etree.ElementTree(root), out)
     return len(document.segments), warnings
 
 
@@ -133,17 +126,14 @@ def _text(element: etree._Element | None) -> str | None:
 def read(path: str | Path, store: Store) -> tuple[str, list[_Edit]]:
     """Parse and validate a whole XLIFF file against the store before anything is written."""
     path = Path(path)
-    try:
-        root = xmlsafe.parse(path).getroot()
-    except xmlsafe.XMLInputError as exc:
-        raise XLIFFError(path, exc.problem, exc.line) from None
+    root = xmlsafe.parse(path).getroot()
     if xmlsafe.local(root.tag) != "xliff":
-        raise XLIFFError(
+        raise InputError(
             path, f"not an XLIFF file (root element <{xmlsafe.local(root.tag)}>)", root.sourceline
         )
     ns = etree.QName(root).namespace
     if ns not in (NS12, NS20):
-        raise XLIFFError(path, f"unknown XLIFF namespace {ns}", root.sourceline)
+        raise InputError(path, f"unknown XLIFF namespace {ns}", root.sourceline)
     if ns == NS20:
         tgt_code, units = root.get("trgLang"), root.iter(f"{{{NS20}}}unit")
     else:
@@ -153,20 +143,21 @@ def read(path: str | Path, store: Store) -> tuple[str, list[_Edit]]:
     try:
         tgt = langs.normalize(tgt_code or "")
     except langs.UnknownLanguageError:
-        raise XLIFFError(
+        raise InputError(
             path, f"target language '{tgt_code}' is not one of the six UN languages", root.sourceline
         ) from None
     edits = []
     for unit in units:
         line = unit.sourceline
         unit_id = unit.get("id", "")
-        if not unit_id.startswith("s") or not unit_id[1:].isdigit():
-            raise XLIFFError(path, f"unit id '{unit_id}' is not a workbench segment (s<number>)", line)
-        segment_id = int(unit_id[1:])
+        number = re.fullmatch(r"s([0-9]{1,18})", unit_id)  # 18 digits: always a valid SQLite integer
+        if number is None:
+            raise InputError(path, f"unit id '{unit_id}' is not a workbench segment (s<number>)", line)
+        segment_id = int(number[1])
         try:
             stored_source, _, _ = store.segment_source(segment_id)
         except NotFoundError:
-            raise XLIFFError(path, f"segment {segment_id} is not in the store {store.path}", line) from None
+            raise InputError(path, f"segment {segment_id} is not in the store {store.path}", line) from None
         if ns == NS20:
             seg = unit.find(f"{{{NS20}}}segment")
             source = _text(seg.find(f"{{{NS20}}}source")) if seg is not None else None
@@ -180,9 +171,9 @@ def read(path: str | Path, store: Store) -> tuple[str, list[_Edit]]:
             state = target_el.get("state", "translated") if target_el is not None else "new"
             status = Status.APPROVED if unit.get("approved") == "yes" else FROM12.get(state)
         if status is None:
-            raise XLIFFError(path, f"unknown state '{state}'", line)
+            raise InputError(path, f"unknown state '{state}'", line)
         if source != strip_illegal(stored_source):
-            raise XLIFFError(path, f"the source of unit {unit_id} differs from the stored segment", line)
+            raise InputError(path, f"the source of unit {unit_id} differs from the stored segment", line)
         version = unit.get(f"{{{WB}}}version")
         edits.append(
             _Edit(segment_id, target, status, int(version) if version and version.isdigit() else None, line)

@@ -12,45 +12,36 @@ from pathlib import Path
 
 from lxml import etree
 
+from .errors import InputError
+
 MAX_BYTES = 200 * 1024 * 1024
 
 
-class XMLInputError(ValueError):
-    """An XML file that cannot be read, with the file and line to fix."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None):
-        self.path, self.problem, self.line = str(path), problem, line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
-
-
 def parse(path: str | Path) -> etree._ElementTree:
-    """Parse ``path`` safely; raise :class:`XMLInputError` naming the file and line on any problem."""
+    """Parse ``path`` safely; raise :class:`InputError` naming the file and line on any problem."""
     path = Path(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise XMLInputError(path, f"cannot read the file ({exc.strerror})") from None
+        raise InputError(path, f"cannot read the file ({exc.strerror})") from None
     if size > MAX_BYTES:
-        raise XMLInputError(
-            path, f"file is {size / 2**20:.0f} MB, more than the {MAX_BYTES // 2**20} MB limit"
-        )
+        raise InputError(path, f"file is {size / 2**20:.0f} MB, more than the {MAX_BYTES // 2**20} MB limit")
     if size == 0:
-        raise XMLInputError(path, "the file is empty")
+        raise InputError(path, "the file is empty")
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
     )
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as exc:
-        raise XMLInputError(path, _explain(exc), exc.lineno or None) from None
+        raise InputError(path, _explain(exc), exc.lineno or None) from None
     except OSError as exc:  # lxml reports bytes invalid in the declared encoding this way
         message = str(exc).rsplit(": ", 1)[-1] or "cannot read the file"
-        raise XMLInputError(path, f"{message} (not valid in the file's declared encoding)") from None
+        raise InputError(path, f"{message} (not valid in the file's declared encoding)") from None
     dtd = tree.docinfo.internalDTD
     if dtd is not None:
         for entity in dtd.iterentities():
-            raise XMLInputError(
+            raise InputError(
                 path,
                 f"the DOCTYPE declares entity '{entity.name}'; entity declarations are refused "
                 "(they are how XML bombs and external-entity reads work)",

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import langs
+from ..errors import WorkbenchError
 
 KINDS = ("marian", "m2m100", "nllb")
 
@@ -53,11 +54,11 @@ MULTILINGUAL_DEFAULTS = {"m2m100": "facebook/m2m100_418M", "nllb": "facebook/nll
 PIVOT = "en"
 
 
-class ModelMapError(ValueError):
+class ModelMapError(WorkbenchError):
     """A model map file that cannot be used; the message names the file and the problem."""
 
 
-class LoadError(RuntimeError):
+class LoadError(WorkbenchError):
     """A model that cannot be loaded; the message says what to do."""
 
 
