@@ -1,7 +1,17 @@
-"""Shared fixtures: paths to the bundled example and to ../shared reference data."""
+"""Shared fixtures: the bundled example, ../shared reference data, tiny models, small file systems.
+
+Tests import helpers from here one way only: ``from conftest import ...`` (pytest puts tests/ on the
+path).
+"""
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -9,6 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "examples" / "unoct-2019-09-26.en.txt"
+GLOSSARY = ROOT / "glossaries" / "un-counter-terrorism.tbx"
+# Decoding options that keep the tiny random models quick: MT quality is not what these tests test.
+FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
 
 
 @pytest.fixture
@@ -111,3 +124,46 @@ def review_server(tmp_path_factory, model_map):
     app = launch(ctx, port=port, auth=users.load(accounts), block=False)
     yield {"url": f"http://127.0.0.1:{port}/", "store": store, "ctx": ctx}
     app.close()
+
+
+@pytest.fixture(scope="session")
+def terms():
+    """The shipped UN glossary, as the pipeline loads it."""
+    from workbench import tbx
+    from workbench.termmatch import Terminology
+
+    return Terminology([tbx.read(GLOSSARY)])
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path):
+    """A 1 MB tmpfs folder: a real file system that really fills up (mounting needs root)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command to make a small file system with")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'not root'})")
+    yield folder
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def fill(folder: Path) -> None:
+    """Write a filler file into ``folder`` until its file system has no byte left."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC, exc
+    finally:
+        os.close(fd)
+
+
+def dump(store: Path) -> str:
+    """Everything a store holds, as SQL text: equal dumps mean an unchanged store."""
+    with closing(sqlite3.connect(store)) as db:
+        return "\n".join(db.iterdump())

@@ -144,6 +144,8 @@ def load_map(path: str | Path, engine: str | None = None) -> ModelMap:
         raise ModelMapError(f"{path}: cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ModelMapError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ModelMapError(f"{path}: nested too deeply to be a model map") from None
     unknown = set(data) - {"pairs", "multilingual", "defaults"}
     if unknown:
         raise ModelMapError(
