@@ -230,7 +230,10 @@ def test_bad_input_one_line_exit_2(tmp_path, store_path, model_map, case):
     args = ["translate", str(EXAMPLE), "--store", str(store_path), *FAST]
     expect = {
         "unknown language": (["--to", "de", "--model-map", str(model_map)], "not one of the six"),
-        "missing model dir": (["--to", "fr", "--model-map", str(bad)], "does not exist"),
+        "missing model dir": (
+            ["--to", "fr", "--model-map", str(bad)],
+            f"{bad}: [pairs.en-fr]: model folder /nonexistent/opus-mt-en-fr does not exist",
+        ),
         "typo in map": (["--to", "fr", "--model-map", str(bad)], "unknown key 'modle'"),
         "offline, not cached": (
             ["--to", "fr", "--cache-dir", str(tmp_path / "empty-cache")],

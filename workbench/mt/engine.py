@@ -293,7 +293,7 @@ def load(
             raise LoadError(f"{local}: not a model directory (no config.json)")
         source = str(local)
     elif _looks_local(source):
-        raise LoadError(f"model directory {source} does not exist; fix the model map")
+        raise LoadError(f"{spec.where or 'model map'}: model folder {source} does not exist")
     common = {
         "cache_dir": str(cache_dir) if cache_dir else None,
         "local_files_only": offline() or local.exists(),

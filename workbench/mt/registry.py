@@ -20,7 +20,7 @@ pairs), so pairs without an entry pivot through English or fail with a clear mes
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import langs
@@ -69,6 +69,7 @@ class ModelSpec:
     model: str  # Hub id or local directory
     kind: str = "marian"
     target_token: str | None = None
+    where: str = field(default="", compare=False)  # the map file and section, for error messages
 
     @property
     def multilingual(self) -> bool:
@@ -199,7 +200,7 @@ def _spec(entry: object, where: str, allowed: set[str], base: Path, default_kind
     local = Path(model).expanduser()
     if not local.is_absolute() and (model.startswith(".") or (base / local).exists()):
         model = str((base / local).resolve())
-    return ModelSpec(model, kind, token)
+    return ModelSpec(model, kind, token, where)
 
 
 def cached(spec: ModelSpec, cache_dir: str | None = None) -> bool:
