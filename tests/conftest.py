@@ -94,28 +94,42 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def review_server(tmp_path_factory, model_map):
-    """One review server for the test run: the seed speech in fr, ar and zh (tiny models), login on."""
+def translated_seed(tmp_path_factory, model_map) -> Path:
+    """The seed speech machine-translated into the five other languages, once per run: copy it
+    (:func:`copy_store`, :func:`translated_store`) before changing anything."""
+    from workbench.cli import main
+
+    path = tmp_path_factory.mktemp("translated") / "wb.db"
+    argv = ["translate", str(EXAMPLE), "--to", "all", "--model-map", str(model_map), "--store", str(path)]
+    assert main([*argv, *FAST]) == 0
+    return path
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A consistent copy of a store (SQLite's backup, write-ahead log included)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    return target
+
+
+@pytest.fixture
+def translated_store(translated_seed: Path, tmp_path: Path) -> Path:
+    """The translated seed speech, this test's own copy."""
+    return copy_store(translated_seed, tmp_path / "translated" / "wb.db")
+
+
+@pytest.fixture(scope="session")
+def review_server(tmp_path_factory, translated_seed, model_map):
+    """One review server for the test run: the translated seed speech, login on."""
     from ui.app import Context, launch
     from workbench import users
-    from workbench.cli import main
     from workbench.glossary import load_all
     from workbench.mt.registry import load_map
     from workbench.termmatch import Terminology
 
     root = tmp_path_factory.mktemp("review")
-    store = root / "wb.db"
-    argv = [
-        "translate",
-        str(EXAMPLE),
-        "--to",
-        "fr,ar,zh",
-        "--model-map",
-        str(model_map),
-        "--store",
-        str(store),
-    ]
-    assert main([*argv, "--beam", "2", "--max-length", "12", "--quiet"]) == 0
+    store = copy_store(translated_seed, root / "wb.db")
     accounts = root / "users"
     users.add(accounts, *REVIEWER)
     users.add(accounts, *SECOND)

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import ROOT
-
-from workbench import tbx
 from workbench.checks import check, end_class, inconsistent, numbers
-from workbench.termmatch import Terminology
-
-
-@pytest.fixture(scope="module")
-def terms() -> Terminology:
-    return Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
 
 
 def codes(flags):

@@ -8,12 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
-from workbench import tbx
 from workbench.cli import main
 from workbench.evaluate import evaluate
-from workbench.termmatch import Terminology
 
 CASES = {
     "fr": (
@@ -54,8 +51,7 @@ def test_scores_match_the_sacrebleu_command_line(tmp_path, capsys, lang):
     assert (float(got["BLEU"]), float(got["chrF2"]), float(got["TER"])) == (bleu, chrf, ter)
 
 
-def test_term_accuracy_from_the_reference_and_from_the_source():
-    terms = Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
+def test_term_accuracy_from_the_reference_and_from_the_source(terms):
     refs, hyps = CASES["fr"]
     scores = evaluate(refs, hyps, "fr", terms)
     # reference terms: unoct (full name), member_states, cted, unodc; the hypothesis writes BLT for the

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import EXAMPLE
 
-from tests.conftest import EXAMPLE
 from workbench import ingest
 from workbench.errors import InputError
 
@@ -146,6 +146,6 @@ def test_missing_file(tmp_path: Path):
 
 
 def test_example_is_the_seed_speech():
-    from tests.conftest import shared
+    from conftest import shared
 
     assert EXAMPLE.read_bytes() == shared("corpus", "unoct-2019-09-26.en.txt").read_bytes()

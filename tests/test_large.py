@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow
 MEMORY_BUDGET_MB = 2048
 
 

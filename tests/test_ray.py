@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, ROOT, shared
+from conftest import EXAMPLE, FAST, ROOT, shared
 
 from workbench.cli import main
 
-FAST = ["--beam", "2", "--max-length", "12", "--quiet"]
+pytestmark = pytest.mark.ray
 LANGS = ("ar", "zh", "fr", "ru", "es")
 
 

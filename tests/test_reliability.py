@@ -14,15 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import EXAMPLE, REVIEWER, ROOT, free_port
+from conftest import EXAMPLE, FAST, REVIEWER, ROOT, free_port
 from reviewers import FILTER, simulate, verify
 
 from workbench import users
-from workbench.cli import main
 from workbench.store import Store
 
+pytestmark = pytest.mark.slow
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-FAST = ["--beam", "2", "--max-length", "12", "--quiet"]
 
 
 def long_speech(tmp_path: Path) -> Path:
@@ -64,23 +63,6 @@ def test_a_batch_job_killed_twenty_times_ends_with_every_segment_translated_once
     # exactly once: one history entry, at version 1, for every translation
     assert db.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 5 * segments
     assert db.execute("SELECT MAX(version) FROM translations").fetchone()[0] == 1
-
-
-@pytest.fixture
-def translated_store(tmp_path, model_map) -> Path:
-    store_path = tmp_path / "wb.db"
-    argv = [
-        "translate",
-        str(EXAMPLE),
-        "--to",
-        "fr",
-        "--model-map",
-        str(model_map),
-        "--store",
-        str(store_path),
-    ]
-    assert main([*argv, *FAST]) == 0
-    return store_path
 
 
 def serve(store_path: Path, port: int, auth: Path | None = None) -> subprocess.Popen:

@@ -9,8 +9,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE, shared
 
-from tests.conftest import EXAMPLE, shared
 from workbench import ingest
 from workbench.segment import DEFAULT_EXCEPTIONS_DIR, RulesError, Segmenter
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from conftest import EXAMPLE
 
-from tests.conftest import EXAMPLE
 from workbench import ingest
 from workbench.model import Origin, Status
 from workbench.store import MIGRATIONS, ConflictError, NotFoundError, Store, StoreError

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import ROOT
-
-from workbench import glossary, tbx
+from workbench import glossary
 from workbench.termmatch import Terminology
-
-
-@pytest.fixture(scope="module")
-def terms() -> Terminology:
-    return Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
 
 
 def found(terms, text, lang):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE, ROOT
+from conftest import copy_store
 
-from workbench import review, tbx
+from workbench import review
 from workbench.cli import main
 from workbench.model import Origin, Status
 from workbench.store import Store
-from workbench.termmatch import Terminology
 
 # The enforced terms the seed speech mentions, per target language (verified renderings only:
 # the others are suggested). Listed by hand so that a change of policy or data shows up here.
@@ -33,20 +32,11 @@ SEED_TERMS = {
         "private_sector", "secretary_general", "sustainable_development", "united_nations", "unoct",
         "unodc", "usg"},
 }  # fmt: skip
-FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
 
 
 @pytest.fixture(scope="module")
-def terms() -> Terminology:
-    return Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
-
-
-@pytest.fixture(scope="module")
-def translated(tmp_path_factory, model_map) -> Store:
-    path = tmp_path_factory.mktemp("terms") / "wb.db"
-    argv = ["translate", str(EXAMPLE), "--to", "all", "--model-map", str(model_map), "--store", str(path)]
-    assert main([*argv, *FAST]) == 0
-    return Store(path)
+def translated(tmp_path_factory, translated_seed) -> Store:
+    return Store(copy_store(translated_seed, tmp_path_factory.mktemp("terms") / "wb.db"))
 
 
 @pytest.mark.parametrize("lang", sorted(SEED_TERMS))

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, ROOT, shared
+from conftest import FAST, copy_store, shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -17,9 +17,7 @@ from workbench.cli import main
 from workbench.errors import InputError
 from workbench.model import Document, Origin, Paragraph, Segment, Status
 from workbench.store import Store
-from workbench.termmatch import Terminology
 
-FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DATE = re.compile(r"^\d{8}T\d{6}Z$")
 
@@ -30,17 +28,9 @@ def dtd() -> etree.DTD:
 
 
 @pytest.fixture(scope="module")
-def terms() -> Terminology:
-    return Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, model_map, terms) -> Store:
+def store(tmp_path_factory, translated_seed, terms) -> Store:
     """The seed speech machine-translated into five languages, with some segments reviewed."""
-    path = tmp_path_factory.mktemp("tmx") / "wb.db"
-    argv = ["translate", str(EXAMPLE), "--to", "all", "--model-map", str(model_map), "--store", str(path)]
-    assert main([*argv, *FAST]) == 0
-    store = Store(path)
+    store = Store(copy_store(translated_seed, tmp_path_factory.mktemp("tmx") / "wb.db"))
     segments = store.document(1).segments
     for segment in segments[:5]:
         for lang in ("fr", "zh"):

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE, FAST, ROOT
 
-from tests.conftest import EXAMPLE, ROOT
 from workbench import ingest, langs
 from workbench.model import Origin, Status
 from workbench.mt import registry
@@ -19,7 +19,6 @@ from workbench.mt.engine import load
 from workbench.mt.registry import LoadError
 from workbench.store import Store
 
-FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
 FRENCH = (
     "Le Secrétaire général a ouvert la séance. Les États Membres ont adopté la résolution.\n\n"
     "Nous remercions la République du Bélarus pour son soutien."
