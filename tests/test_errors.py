@@ -116,7 +116,8 @@ def test_a_failed_export_keeps_the_old_file(ingested, small_fs, capsys):
     assert main(argv) == 0  # approved only: a TMX without units
     old = out.read_bytes()
     fill(small_fs)
-    refused([*argv[:-2], "--status", "all", *argv[-2:]], capsys, out)  # every segment: needs space
+    err = refused([*argv[:-2], "--status", "all", *argv[-2:]], capsys, out)  # every segment: needs space
+    assert "No space left on device" in err
     assert out.read_bytes() == old
     assert sorted(p.name for p in small_fs.iterdir()) == ["filler", "memory.tmx"]  # no temporary left
 

@@ -570,6 +570,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    def commands(name: str, help: str) -> argparse._SubParsersAction:
+        """A command with subcommands (``workbench tm import``)."""
+        return sub.add_parser(name, help=help).add_subparsers(
+            dest=f"{name}_command", required=True, parser_class=_Parser
+        )
+
     def with_store(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--store", type=Path, default=DEFAULT_PATH, help=f"SQLite store (default: {DEFAULT_PATH})"
@@ -677,8 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(p)
     p.set_defaults(func=cmd_serve)
 
-    users_parser = sub.add_parser("users", help="reviewer accounts for 'workbench serve --auth'")
-    usub = users_parser.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    usub = commands("users", "reviewer accounts for 'workbench serve --auth'")
     p = usub.add_parser(
         "add", help="add or replace a reviewer (the password is asked, never stored in clear)"
     )
@@ -722,8 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(p)
     p.set_defaults(func=cmd_export)
 
-    tm_parser = sub.add_parser("tm", help="translation memories: import TMX, list, search (concordance)")
-    tmsub = tm_parser.add_subparsers(dest="tm_command", required=True, parser_class=_Parser)
+    tmsub = commands("tm", "translation memories: import TMX, list, search (concordance)")
     p = tmsub.add_parser("import", help="import TMX files as translation memory (all of a file or nothing)")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--name", help="memory name (default: the file name)")
@@ -741,8 +745,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(p)
     p.set_defaults(func=cmd_tm_search)
 
-    xliff_parser = sub.add_parser("xliff", help="bring reviewed XLIFF files back into the store")
-    xsub = xliff_parser.add_subparsers(dest="xliff_command", required=True, parser_class=_Parser)
+    xsub = commands("xliff", "bring reviewed XLIFF files back into the store")
     p = xsub.add_parser("import", help="save the edits and states of XLIFF files exported by workbench")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--who", help="reviewer name recorded on the edits")
@@ -750,8 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(p)
     p.set_defaults(func=cmd_xliff_import)
 
-    glossary = sub.add_parser("glossary", help="glossaries: list, match text, build and export TBX")
-    gsub = glossary.add_subparsers(dest="glossary_command", required=True, parser_class=_Parser)
+    gsub = commands("glossary", "glossaries: list, match text, build and export TBX")
     p = gsub.add_parser("list", help="every concept, its main term per language and whether it is enforced")
     with_glossaries(p)
     p.set_defaults(func=cmd_glossary_list)
@@ -771,8 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_glossaries(p)
     p.set_defaults(func=cmd_glossary_export)
 
-    models = sub.add_parser("models", help="the model map: list, or download ahead of time")
-    msub = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    msub = commands("models", "the model map: list, or download ahead of time")
     p = msub.add_parser("list", help="show the model of every pair and whether it is cached")
     with_models(p)
     p.set_defaults(func=cmd_models_list)

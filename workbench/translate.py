@@ -171,9 +171,9 @@ def groups(
     Each document's translation memory pass runs as it is reached, and a document it completes is
     checked at once. Consecutive documents on the same route join a group until it holds
     ``options.group_batches`` batches' worth of segments: an archive of short statements fills whole
-    length-sorted batches instead of one small batch per statement (``benchmarks/bench_archive.py``:
-    30 four-sentence statements 1.9 times faster on the fast path, two CPU threads; a GPU, which one
-    statement's batch leaves nearly idle, stands to gain more, unmeasured here), while a long
+    length-sorted batches instead of one small batch per statement (``benchmarks/bench_archive.py``
+    measures the gain; a GPU, which one statement's batch leaves nearly idle, stands to gain most),
+    while a long
     document is still finished before the ones after it start. Both executors use the same groups,
     so they build the same batches.
     """

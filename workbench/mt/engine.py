@@ -237,7 +237,7 @@ def _marian_sinusoids(self) -> torch.Tensor:
     """transformers' ``MarianSinusoidalPositionalEmbedding.create_weight``, vectorised.
 
     Marian checkpoints do not store their positional table, so every load recomputes it; the
-    original fills 2 × 512 × 512 cells in a Python loop, 0.7 s of each opus-mt model's 0.9 s load.
+    original fills 2 × 512 × 512 cells in a Python loop, most of an opus-mt model's load time.
     The scalar ``np.power`` calls are kept and the rest is the same float64 arithmetic in arrays,
     so the table is bit-identical (``tests/test_fast.py`` compares it with the original).
     """

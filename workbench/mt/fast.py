@@ -1,10 +1,10 @@
 """The fast CPU path: CTranslate2 for segments without enforced terms, int8 torch for the others.
 
-Measured on the opus-mt-en-fr architecture (``benchmarks/bench_mt_engines.py``): CTranslate2 int8 is
-about 2.5 to 3 times torch fp32 on the 2-core test machine (design.md §5 found five on its own). CTranslate2
-cannot force words into its beam search, so the glossary guarantee stays with the workbench's
-constrained search (:mod:`workbench.mt.constrained`), run on the same torch model dynamically quantised
-to int8 (about 0.6 times CTranslate2 per core); segments without enforced terms take CTranslate2.
+CTranslate2 int8 decodes several times faster than torch fp32 on a CPU, but it cannot force words into
+its beam search, so the glossary guarantee stays with the workbench's constrained search
+(:mod:`workbench.mt.constrained`), run on the same torch model dynamically quantised to int8; segments
+without enforced terms take CTranslate2 (``benchmarks/bench_mt_engines.py`` measures both,
+docs/performance.md has the figures).
 
 Every kind of model the workbench loads (Marian, M2M100, NLLB) has both engines. Models are
 converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read by
@@ -207,9 +207,9 @@ class FastModel:
     ) -> Iterator[Batch]:
         """The int8 torch model on ``texts[i] for i in positions`` (constrained where terms are).
 
-        The model is quantised here, on first use, rather than when loaded: quantising an
-        opus-mt-sized model takes 0.7 s on this machine, which the worker thread now spends while
-        CTranslate2 is already decoding, instead of holding back both engines and the first segment.
+        The model is quantised here, on first use, rather than when loaded: quantising takes
+        a noticeable part of a second, which the worker thread spends while CTranslate2 is already
+        decoding, instead of holding back both engines and the first segment.
         """
         if not positions:
             return
