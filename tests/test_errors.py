@@ -80,6 +80,14 @@ def test_tbx_export_into_a_missing_folder(ingested, tmp_path, capsys):
     assert not target.parent.exists() and dump(ingested) == before
 
 
+def test_xliff_export_into_a_file(ingested, tmp_path, capsys):
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder\n", encoding="utf-8")
+    argv = ["export", "1", "--xliff", str(taken), "--to", "fr", "--store", str(ingested)]
+    assert "cannot be made a folder" in refused(argv, capsys, taken)
+    assert taken.read_text(encoding="utf-8") == "not a folder\n"
+
+
 @pytest.fixture
 def full_store(small_fs: Path):
     """A store with the example on a file system filled to the last byte.

@@ -50,6 +50,16 @@ def replacing(path: str | Path, mode: int = 0o666) -> Iterator[BinaryIO]:
         raise
 
 
+def folder(path: str | Path) -> Path:
+    """``path`` as a folder, made with its parents where missing (an export's destination)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(path, f"cannot be made a folder ({exc.strerror})") from None
+    return path
+
+
 def write_xml(tree: etree._ElementTree, path: str | Path, doctype: str | None = None) -> None:
     """Write ``tree`` as UTF-8 XML with a declaration, whole or not at all."""
     with replacing(path) as out:

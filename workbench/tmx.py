@@ -20,7 +20,7 @@ from lxml import etree
 
 from . import __version__, langs, xmlsafe
 from .errors import InputError
-from .files import write_xml
+from .files import folder, write_xml
 from .model import Document, Status, Translation
 from .store import Store
 
@@ -184,7 +184,7 @@ def export(
     """Write the six-language TMX (and per-pair files): (paths written, warnings, units written)."""
     units = collect(store, doc_ids, status)
     tree, warnings = build(units)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    folder(out.parent)
     write_tree(tree, out)
     written = [out]
     if pairs:

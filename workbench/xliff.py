@@ -16,7 +16,7 @@ from lxml import etree
 
 from . import langs, review, xmlsafe
 from .errors import ConflictError, InputError, NotFoundError
-from .files import write_xml
+from .files import folder, write_xml
 from .model import Status
 from .store import Store
 from .termmatch import Terminology
@@ -97,7 +97,7 @@ def export(store: Store, doc_id: int, tgt: str, out: Path, version: str = "2.1")
                 etree.SubElement(unit, f"{{{NS12}}}target", {"state": STATE12[t.status]}).text = target  # type: ignore[union-attr]
             for note in notes:
                 etree.SubElement(unit, f"{{{NS12}}}note").text = note
-    out.parent.mkdir(parents=True, exist_ok=True)
+    folder(out.parent)
     write_xml(etree.ElementTree(root), out)
     return len(document.segments), warnings
 
