@@ -76,6 +76,12 @@ class Decision:
     rule: str
     pattern: str
 
+    def context(self, text: str, width: int = 24) -> str:
+        """The text around the position, ``⏐`` marking it, on one line."""
+        left = text[max(0, self.position - width) : self.position]
+        right = text[self.position : self.position + width]
+        return " ".join(f"{left}⏐{right}".split())
+
 
 def _context(value: str, path: Path, number: int) -> str:
     words = value.split()
@@ -104,8 +110,8 @@ def read_exceptions(path: Path) -> list[Abbreviation]:
         line = _COMMENT.split(line, 1)[0].rstrip() if not line.lstrip().startswith("#") else ""
         if not line.strip():
             continue
-        abbr, _, rest = line.strip().partition("\t")
-        after, _, action = rest.strip().partition("\t")
+        abbr, after, action = [*line.strip().split("\t", 2), "", ""][:3]
+        abbr = abbr.strip()
         action = action.strip() or "keep"
         if action not in ("keep", "split"):
             raise RulesError(f"{path}:{number}: third column must be 'keep' or 'split', not '{action}'")
