@@ -244,6 +244,14 @@ FAMILY_PAIRS = [
     ("fr", "Il demande 60 millions de dollars É.-U. Les délégations ont réagi.", 2),
     ("fr", "Il demande 60 millions de dollars É.-U. pour la Base.", 1),
     ("ar", "أُسست الأمم المتحدة في عام 1945 م. وأكد المجلس التزامه.", 2),
+    # the same for parts numbered in Roman figures, and the abbreviations that end a list
+    ("en", "It is in chap. IV. The Council agreed.", 2),
+    ("en", "It is in chap. IV of the report.", 1),
+    ("ru", "См. гл. IV. Это ясно.", 2),
+    ("ru", "Участвовали ПРООН, ЮНИСЕФ и др. Это ясно.", 2),
+    ("ru", "Участвовали ПРООН, ЮНИСЕФ и др. организации.", 1),
+    ("en", "Funding came from the U.S. The Council agreed.", 2),
+    ("en", "Mr. C. Smith and Mrs. M. Bachelet spoke.", 1),
 ]
 
 

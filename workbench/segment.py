@@ -44,6 +44,7 @@ CONTEXTS = {
     "number": r"\p{N}",
     "lower": r"\p{Ll}",
     "capital": r"\p{Lu}",
+    "roman": r"[IVXLCDM]+\b",
     "quote": r"[\"“”«‘’(\[]",
 }
 _SPACE = r"[\s\u00a0\u202f]+"
@@ -97,7 +98,7 @@ def _context(value: str, path: Path, number: int) -> str:
 def read_exceptions(path: Path) -> list[Abbreviation]:
     """Parse an exceptions file: ``abbr[<TAB>context[<TAB>keep|split]]``; ``#`` starts a comment.
 
-    ``context`` is a regular expression or words among ``number lower capital quote``.
+    ``context`` is a regular expression or words among ``number lower capital roman quote``.
     """
     entries: list[Abbreviation] = []
     try:
@@ -273,7 +274,7 @@ class Segmenter:
 
 def _pattern(rule: Rule) -> str:
     action = "break" if rule.is_break else "no break"
-    return f"{action}: before={rule.before_pattern!r} after={rule.after_pattern!r}"
+    return f"{action}: before «{rule.before_pattern}» after «{rule.after_pattern}»"
 
 
 def segment_document(
