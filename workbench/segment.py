@@ -215,7 +215,10 @@ class _ExplainingIterator(SrxTextIterator):
         position, rule = rule_matcher.get_break_position(), rule_matcher.rule
         if not split:
             text = self.text_manager.get_text()
-            rule = next(r for r, p in self._refusers[id(rule)] if p.match(text, position))
+            refuser = next((r for r, p in self._refusers[id(rule)] if p.match(text, position)), None)
+            if refuser is None:  # choppa's combined pattern matched, so one of its parts must
+                raise RuntimeError(f"no rule found refusing the break at {position}")
+            rule = refuser
         self.decisions.append((position, split, rule))
         return split
 
