@@ -1,4 +1,4 @@
-"""Segmentation speed over the gold texts of ../shared/seg (all six languages).
+"""Segmentation speed over the gold texts of ../shared/seg and the UN set (all six languages).
 
 Prints sentences per second of the workbench segmenter and, as the baseline measured in the same
 process, of choppa-srx running LanguageTool's rules alone (the workbench adds its exception and UN
@@ -20,11 +20,12 @@ from choppa.iterators import SrxTextIterator
 from workbench.segment import Segmenter
 
 SEG = Path(__file__).resolve().parents[2] / "shared" / "seg"
+UN_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "un_segmentation.jsonl"
 
 
 def load_cases() -> list[tuple[str, str]]:
     cases = []
-    for path in sorted(SEG.glob("*.jsonl")):
+    for path in [*sorted(SEG.glob("*.jsonl")), UN_SET]:
         for line in path.read_text(encoding="utf-8").splitlines():
             case = json.loads(line)
             if case["lang"] in ("ar", "zh", "en", "fr", "ru", "es"):

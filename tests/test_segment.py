@@ -1,4 +1,4 @@
-"""Segmentation: the public gold sets with per-file floors, the UN traps, losslessness."""
+"""Segmentation: the public gold sets and the UN set with floors, the UN traps, --explain, losslessness."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE, shared
 
-from workbench import ingest
-from workbench.segment import DEFAULT_EXCEPTIONS_DIR, RulesError, Segmenter
+from workbench import cli, ingest
+from workbench.segment import DEFAULT_EXCEPTIONS_DIR, PROJECT_SRX, RulesError, Segmenter
 
 # Exact-match rate reached per gold file and language (whitespace inside a sentence normalised).
 # Raise a floor when the rules improve; a drop below one is a regression.
 FLOORS = {
     ("golden_rules", "ar"): 1.00,
     ("golden_rules", "zh"): 1.00,
-    ("golden_rules", "en"): 0.57,
+    ("golden_rules", "en"): 0.60,
     ("golden_rules", "fr"): 1.00,
     ("golden_rules", "ru"): 0.94,
     ("golden_rules", "es"): 0.74,
@@ -33,7 +33,7 @@ FLOORS = {
     ("languagetool_tests", "en"): 0.98,
     ("languagetool_tests", "fr"): 1.00,
     ("languagetool_tests", "ru"): 1.00,
-    ("languagetool_tests", "es"): 0.97,
+    ("languagetool_tests", "es"): 0.98,
 }
 
 
@@ -101,9 +101,14 @@ def test_chinese_closing_quote_stays_with_its_sentence():
     assert first.endswith("。”") and second == "然后他离开了。"
 
 
-def test_russian_year_abbreviation_is_ambiguous_and_kept_together():
-    # "1945 г. Сегодня": г. may end the sentence or not; the UN rule keeps it (documented trap).
-    assert len(Segmenter("ru").split("В 1945 г. Сегодня мы собрались.")) == 1
+def test_russian_year_abbreviation_context_decides():
+    # After a year, a capital starts a new sentence ("в 2019 г. Совет"), except where the year
+    # opens the sentence or dates a document ("резолюция … от 10 ноября 1975 г. Генеральная").
+    ru = Segmenter("ru")
+    assert ru.split("Это было в 1945 г. Сегодня мы здесь.") == ["Это было в 1945 г.", "Сегодня мы здесь."]
+    assert len(ru.split("В 1945 г. Совет собрался в Лондоне.")) == 1
+    assert len(ru.split("В резолюции 3380 (XXX) от 10 ноября 1975 г. Генеральная Ассамблея призвала.")) == 1
+    assert len(ru.split("Это было в 1945 г. в Лондоне.")) == 1
 
 
 def test_user_exceptions_file_changes_segmentation(tmp_path: Path):
@@ -157,3 +162,165 @@ def test_segments_point_back_into_the_raw_file():
     for segment in document.segments:
         original = raw[segment.raw_start : segment.raw_end]
         assert _norm(original.replace("**", "")) == segment.text
+
+
+# --- The UN set: real UN texts in the six languages, gold by UN convention (docs/segmentation.md).
+
+UN_SET = Path(__file__).parent / "data" / "un_segmentation.jsonl"
+UN_FLOOR = 0.97  # per language; measured 1.00 in every language (docs/segmentation.md)
+UN_CASES = [json.loads(line) for line in UN_SET.read_text(encoding="utf-8").splitlines()]
+
+
+def _exact(case: dict) -> bool:
+    got = [_norm(s) for s in Segmenter(case["lang"]).split(case["text"])]
+    return got == [_norm(s) for s in case["sentences"]]
+
+
+def test_un_set_is_large_sourced_and_lossless():
+    per_lang = defaultdict(int)
+    for case in UN_CASES:
+        per_lang[case["lang"]] += 1
+        assert case["source"].startswith(("http://", "https://")), case["id"]
+        assert case["family"], case["id"]
+        # the gold sentences are the text itself, cut at whitespace only
+        assert re.sub(r"\s", "", "".join(case["sentences"])) == re.sub(r"\s", "", case["text"]), case["id"]
+    assert len(UN_CASES) >= 300
+    assert set(per_lang) == {"ar", "zh", "en", "fr", "ru", "es"}
+    assert min(per_lang.values()) >= 40, per_lang
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh", "en", "fr", "ru", "es"])
+def test_un_set_meets_its_floor(lang):
+    cases = [c for c in UN_CASES if c["lang"] == lang]
+    misses = [c["id"] for c in cases if not _exact(c)]
+    rate = 1 - len(misses) / len(cases)
+    assert rate >= UN_FLOOR, f"{lang}: {rate:.3f} < {UN_FLOOR}, misses {misses}"
+
+
+UN_FAMILIES = sorted({(c["lang"], c["family"]) for c in UN_CASES})
+
+
+@pytest.mark.parametrize("lang,family", UN_FAMILIES, ids=[f"{lang}-{fam}" for lang, fam in UN_FAMILIES])
+def test_un_family(lang, family):
+    misses = [
+        (c["id"], Segmenter(lang).split(c["text"]))
+        for c in UN_CASES
+        if (c["lang"], c["family"]) == (lang, family) and not _exact(c)
+    ]
+    assert not misses, misses
+
+
+# The three families the held-out set found missing, one pair (split / kept) per language.
+FAMILY_PAIRS = [
+    # an abbreviation + number that ends the sentence
+    ("en", "See para. 5. It is clear.", 2),
+    ("en", "See para. 5 of the report.", 1),
+    ("fr", "Voir le par. 16. Il faudrait agir.", 2),
+    ("fr", "Voir le par. 16 du rapport.", 1),
+    ("es", "Véase el párr. 12. Es claro.", 2),
+    ("es", "Véase el párr. 12 del informe.", 1),
+    ("ru", "См. п. 34. Это ясно.", 2),
+    ("ru", "См. п. 34 доклада.", 1),
+    ("ar", "انظر الوثيقة، ص. 2. وأكد المجلس التزامه.", 2),
+    # multi-part abbreviations stay whole, and end a sentence before a capital
+    ("ru", "Расходы составили 2,5 млн долл. США. Это ясно.", 2),
+    ("ru", "Это языки, т. е. английский и русский.", 1),
+    ("ru", "Отчеты, резолюции и т. д. Это ясно.", 2),
+    ("ru", "Отчеты, резолюции и т. д. являются документами.", 1),
+    ("en", "Civil society, e.g. NGOs, took part.", 1),
+    ("en", "He served the U.N. He left in 2016.", 2),
+    ("en", "The U.N. Secretariat agreed.", 1),
+    ("fr", "Les contrôles, c.-à-d. les mécanismes, sont prévus.", 1),
+    ("fr", "Les contrôles, p. ex. les mécanismes, sont prévus.", 1),
+    ("es", "Los EE. UU. votaron a favor.", 1),
+    # an abbreviation after a year or a number, then a capital: usually a new sentence
+    ("ru", "Цели были приняты в 2015 г. Сегодня они под угрозой.", 2),
+    ("ru", "В 2015 г. Генеральная Ассамблея приняла Цели.", 1),
+    ("en", "The meeting ended at 5 p.m. The delegates left.", 2),
+    ("en", "The meeting starts at 9 a.m. New York time.", 1),
+    ("es", "La sesión se levantó a las 10.30 a. m. El Presidente salió.", 2),
+    ("es", "La sesión comenzó a las 10.15 a. m. en la Sala.", 1),
+    ("es", "Se necesitan 254.000 dólares EE. UU. La Comisión lo aprobó.", 2),
+    ("fr", "Il demande 60 millions de dollars É.-U. Les délégations ont réagi.", 2),
+    ("fr", "Il demande 60 millions de dollars É.-U. pour la Base.", 1),
+    ("ar", "أُسست الأمم المتحدة في عام 1945 م. وأكد المجلس التزامه.", 2),
+    # the same for parts numbered in Roman figures, and the abbreviations that end a list
+    ("en", "It is in chap. IV. The Council agreed.", 2),
+    ("en", "It is in chap. IV of the report.", 1),
+    ("ru", "См. гл. IV. Это ясно.", 2),
+    ("ru", "Участвовали ПРООН, ЮНИСЕФ и др. Это ясно.", 2),
+    ("ru", "Участвовали ПРООН, ЮНИСЕФ и др. организации.", 1),
+    ("en", "Funding came from the U.S. The Council agreed.", 2),
+    ("en", "Mr. C. Smith and Mrs. M. Bachelet spoke.", 1),
+]
+
+
+@pytest.mark.parametrize("lang,text,n", FAMILY_PAIRS, ids=[f"{p[0]}-{p[1][:28]}" for p in FAMILY_PAIRS])
+def test_issue_families(lang, text, n):
+    sentences = Segmenter(lang).split(text)
+    assert len(sentences) == n, sentences
+    assert " ".join(sentences) == text
+
+
+def test_exceptions_context_words_and_split_column(tmp_path: Path):
+    folder = tmp_path / "exceptions"
+    folder.mkdir()
+    (folder / "en.txt").write_text(
+        "# a context word, and a split entry before the keep entry it overrides\n"
+        "Ref.\tcapital\tsplit\t# a capital after Ref. starts a sentence\n"
+        "Ref.\n",
+        encoding="utf-8",
+    )
+    en = Segmenter("en", folder)
+    assert en.split("See Ref. The end.") == ["See Ref.", "The end."]
+    assert en.split("See Ref. 5 and Ref. b in it.") == ["See Ref. 5 and Ref. b in it."]
+    (folder / "en.txt").write_text("Ref.\tcapital\tsplitt\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"en\.txt:1: third column must be 'keep' or 'split'"):
+        Segmenter("en", folder)
+    (folder / "en.txt").write_text("# x\nRef.\t\tsplit\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"en\.txt:2: a 'split' entry needs a context"):
+        Segmenter("en", folder)
+
+
+# --- --explain: every break weighed, and the rule (file:line) that decided it, per rule kind.
+
+EXPLAIN_CASES = [
+    # (lang, text, text before the position, split?, where the deciding rule lives)
+    ("en", "See para. 5 of the report.", "See para. ", False, "segment-exceptions/en.txt:"),
+    ("en", "He served the U.N. He left.", "He served the U.N. ", True, "segment-exceptions/en.txt:"),
+    ("en", "I. Introduction", "I. ", False, "srx/un.srx:"),
+    ("en", "See para. 5. It is clear.", "See para. 5. ", True, "srx/un.srx:"),
+    ("en", "It is clear. We agree.", "It is clear. ", True, "languagetool_segment.srx:"),
+    ("en", "Mr. Guterres spoke.", "Mr. ", False, "segment-exceptions/en.txt:"),
+    ("en", "H.E. Mr. Makei spoke.", "H.", False, "languagetool_segment.srx:"),
+]
+
+
+@pytest.mark.parametrize("lang,text,left,split,where", EXPLAIN_CASES, ids=[c[1][:24] for c in EXPLAIN_CASES])
+def test_explain_names_the_deciding_rule(lang, text, left, split, where):
+    spans, decisions = Segmenter(lang).explain(text)
+    assert spans == Segmenter(lang).spans(text)  # explaining does not change the result
+    decision = next(d for d in decisions if d.position == len(left))
+    assert decision.split is split
+    assert where in decision.rule
+    path, _, line = decision.rule.split(" ")[0].rpartition(":")
+    assert Path(path).exists() and int(line) > 0
+    if "un.srx" in where:  # the line named holds a rule
+        rule_line = PROJECT_SRX.read_text(encoding="utf-8").splitlines()[int(line) - 1]
+        assert rule_line.startswith("<rule break=")
+        assert rule_line == f'<rule break="{"yes" if split else "no"}">'
+
+
+def test_cli_segment_explain(capsys, tmp_path: Path):
+    source = tmp_path / "speech.txt"
+    source.write_text("See para. 5. It is clear.\n\nThe U.N. Secretariat agreed.\n", encoding="utf-8")
+    assert cli.main(["segment", str(source), "--lang", "en", "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["See para. 5.", "It is clear."]
+    assert lines[2].startswith("  keep  ¶1 @10  See para. ⏐5. It is clear.")
+    assert "segment-exceptions/en.txt:" in lines[3] and "(keep after 'para.')" in lines[3]
+    assert lines[4].startswith("  split ¶1 @13  See para. 5. ⏐It is clear.")
+    assert "srx/un.srx:" in lines[5] and "(UN-All)" in lines[5]
+    assert "The U.N. Secretariat agreed." in lines
+    assert cli.main(["segment", str(source), "--lang", "en"]) == 0
+    assert "⏐" not in capsys.readouterr().out

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__, ingest, langs
 from .errors import InputError, UsageError, WorkbenchError
 from .mt.registry import ModelMapError
+from .segment import Segmenter
 from .store import DEFAULT_PATH, Store
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -50,11 +51,18 @@ def cmd_segment(args: argparse.Namespace) -> int:
         name, markdown = "<stdin>", False
     document = ingest.build_document(raw, name=name, lang=args.lang, markdown=markdown, origin=name)
     out = sys.stdout
+    segmenter = Segmenter(document.lang) if args.explain else None
     for number, paragraph in enumerate(document.paragraphs):
         if number:
             out.write("\n")
         for segment in paragraph.segments:
             out.write(segment.text + "\n")
+        if segmenter:
+            text = document.text[paragraph.start : paragraph.end]
+            for decision in segmenter.explain(text)[1]:
+                verdict = "split" if decision.split else "keep "
+                out.write(f"  {verdict} ¶{number + 1} @{decision.position}  {decision.context(text)}\n")
+                out.write(f"        by {decision.rule}  {decision.pattern}\n")
     return EXIT_OK
 
 
@@ -590,6 +598,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("segment", help="print one segment per line, a blank line between paragraphs")
     p.add_argument("file", type=Path, nargs="?", help="input file (default: standard input)")
     p.add_argument("--lang", type=_lang, help="language (default: detected)")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="after each paragraph, every break kept or refused and the rule (file:line) that decided it",
+    )
     p.set_defaults(func=cmd_segment)
 
     p = sub.add_parser("show", help="list a stored document's segments and translations")
