@@ -163,6 +163,6 @@ def test_user_glossary_wins_and_defaults_can_be_left_out(tmp_path):
     mine = tmp_path / "mine.tsv"
     mine.write_text("id\ten\tfr\nx\tcivil society\tsociété civile organisée\n", encoding="utf-8")
     both = glossary.load_all([mine])
-    assert [g.name for g in both] == ["mine", "un-counter-terrorism"]
+    assert [g.name for g in both] == ["mine", "un-core", "un-counter-terrorism"]
     assert [g.name for g in glossary.load_all([mine], defaults=False)] == ["mine"]
-    assert Path(both[1].path).name == "un-counter-terrorism.tbx"
+    assert Path(both[2].path).name == "un-counter-terrorism.tbx"
