@@ -95,9 +95,7 @@ class LangEntry:
         """The entry without the forms of the other gender (``""``: unchanged, every form allowed)."""
         if not gender or not self.gendered:
             return self
-        return LangEntry(
-            self.lang, [t for t in self.terms if t.gender in ("", gender)], self.confidence
-        )
+        return LangEntry(self.lang, [t for t in self.terms if t.gender in ("", gender)], self.confidence)
 
     def settle_combined(self) -> None:
         """Mark variants that are exactly "full (abbr)" as the combined form (files store it as a variant)."""
