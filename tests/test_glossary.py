@@ -15,6 +15,8 @@ from workbench.glossary import Confidence, Policy
 
 SHIPPED = ROOT / "glossaries" / "un-counter-terrorism.tbx"
 VARIANTS = ROOT / "glossaries" / "sources" / "un_terms.variants.tsv"
+CORE = ROOT / "glossaries" / "un-core.tbx"
+CORE_SOURCES = ROOT / "glossaries" / "sources"
 
 
 def test_shipped_tbx_is_built_from_the_shared_term_list(tmp_path):
@@ -164,6 +166,92 @@ def test_user_glossary_wins_and_defaults_can_be_left_out(tmp_path):
     mine = tmp_path / "mine.tsv"
     mine.write_text("id\ten\tfr\nx\tcivil society\tsociété civile organisée\n", encoding="utf-8")
     both = glossary.load_all([mine])
-    assert [g.name for g in both] == ["mine", "un-counter-terrorism"]
+    assert [g.name for g in both] == ["mine", "un-core", "un-counter-terrorism"]
     assert [g.name for g in glossary.load_all([mine], defaults=False)] == ["mine"]
-    assert Path(both[1].path).name == "un-counter-terrorism.tbx"
+    assert Path(both[2].path).name == "un-counter-terrorism.tbx"
+
+
+def test_un_core_tbx_is_built_from_its_reviewable_sources(tmp_path):
+    out = tmp_path / "core.tbx"
+    argv = ["glossary", "build-un", str(CORE_SOURCES / "un_core.tsv"), "--variants",
+            str(CORE_SOURCES / "un_core.variants.tsv"), "--name", "un-core", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert out.read_bytes() == CORE.read_bytes(), "glossaries/un-core.tbx is stale: rerun build-un"
+
+
+def test_every_forced_rendering_of_un_core_has_its_source_in_that_language():
+    g = tbx.read(CORE)
+    assert len(g.concepts) >= 150
+    assert all(set(c.entries) == {"ar", "zh", "en", "fr", "ru", "es"} for c in g.concepts)
+    policy, forced = Policy(), 0
+    for concept in g.concepts:
+        for lang, entry in concept.entries.items():
+            # an unrated entry would be enforced without any check: the shipped data rates every one
+            assert entry.confidence != Confidence.UNRATED, (concept.id, lang)
+            if policy.enforced(entry):
+                forced += 1
+                cited = [s for s in concept.sources if s.startswith(f"{lang}:http")]
+                assert cited, f"{concept.id} {lang} is forced without a source"
+            for term in entry.terms:
+                assert not term.source or term.source.startswith("http"), (concept.id, term)
+    assert forced >= 50  # the test is not vacuous
+
+
+def test_gendered_forms_and_their_sources_survive_tbx(tmp_path):
+    g = glossary.build_un(CORE_SOURCES / "un_core.tsv", CORE_SOURCES / "un_core.variants.tsv", "un-core")
+    tbx.write([g], tmp_path / "core.tbx")
+    back = tbx.read(tmp_path / "core.tbx")
+
+    def content(gl):
+        return [
+            (c.id, c.sources, {k: (e.terms, e.confidence) for k, e in c.entries.items()}) for c in gl.concepts
+        ]
+
+    assert content(back) == content(g)
+    fr = back.concept("special_representative").entries["fr"]
+    assert [(t.text, t.gender) for t in fr.terms if t.gender] == [
+        ("Représentant spécial du Secrétaire général", "m"),
+        ("Représentante spéciale du Secrétaire général", "f"),
+    ]
+    assert fr.for_gender("f").full == ["Représentante spéciale du Secrétaire général"]
+    assert fr.for_gender("").full == fr.full
+    usg = tbx.read(SHIPPED).concept("usg").entries["fr"]
+    assert {t.text: t.gender for t in usg.terms if t.gender} == {
+        "Secrétaire général adjoint": "m", "Secrétaire générale adjointe": "f"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("usg\tfr\tvariant\tSecrétaire générale adjointe\tx", "gender 'x' is not m or f"),
+        ("usg\tfr\tfull\tSecrétaire générale adjointe\tf", "has no fr full 'Secrétaire générale adjointe'"),
+        ("usg\tfr\tvariant", "3 columns, expected 4 to 6"),
+        ("nope\tfr\tvariant\tX", "concept 'nope' has no fr entry"),
+    ],
+)
+def test_bad_variant_rows_name_the_line(tmp_path, row, problem):
+    path = tmp_path / "v.tsv"
+    path.write_text("# comment\nid\tlang\tkind\tform\tgender\tsource\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        glossary.build_un(shared("terms", "un_terms.tsv"), path)
+    assert problem in str(info.value) and info.value.line == 3
+
+
+def test_glossary_stats_counts_each_language(capsys):
+    assert main(["glossary", "stats"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    header, rows = lines[0], {(r[0], r[1]): dict(zip(lines[0], r, strict=True)) for r in lines[1:]}
+    assert header[:3] == ["glossary", "lang", "concepts"]
+    six = ("ar", "zh", "en", "fr", "ru", "es")
+    assert set(rows) == {(g, lang) for g in ("un-core", "un-counter-terrorism") for lang in six}
+    ct_fr = rows["un-counter-terrorism", "fr"]
+    g = tbx.read(SHIPPED)
+    entries = [c.entries["fr"] for c in g.concepts]
+    assert int(ct_fr["concepts"]) == 52
+    assert int(ct_fr["forced"]) == sum(Policy().enforced(e) for e in entries)
+    assert int(ct_fr["forced"]) + int(ct_fr["suggested"]) == 52
+    assert int(ct_fr["gendered"]) == 2  # usg and secretary_general
+    assert int(ct_fr["forms"]) == sum(len(e.full) + len(e.abbr) + len(e.of_kind("combined")) for e in entries)
+    assert main(["glossary", "stats", "--enforce", "none"]) == 0
+    none = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
+    assert all(r[-2] == "0" for r in none)  # nothing forced under --enforce none

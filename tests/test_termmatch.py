@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workbench import glossary
 from workbench.termmatch import Terminology
 
@@ -113,3 +115,91 @@ def test_user_glossary_takes_precedence(tmp_path):
     terms = Terminology(glossary.load_all([mine]))
     (e,) = terms.expectations("civil society", "en", "fr")
     assert e.concept_id == "mine_cs" and e.preferred == "société civile organisée"
+
+
+@pytest.fixture(scope="module")
+def un_terms() -> Terminology:
+    """Both shipped glossaries, as the workbench loads them by default."""
+    return Terminology(glossary.load_all())
+
+
+def forms_for(terms, text, src, tgt, concept):
+    (e,) = [e for e in terms.expectations(text, src, tgt) if e.concept_id == concept]
+    return e
+
+
+@pytest.mark.parametrize(
+    ("text", "fr", "es"),
+    [
+        ("Remarks by Mr. Vladimir Voronkov, Under-Secretary-General of the Office",
+         "Secrétaire général adjoint", "Secretario General Adjunto"),
+        ("Ms. Rosemary DiCarlo, Under-Secretary-General for Political Affairs",
+         "Secrétaire générale adjointe", "Secretaria General Adjunta"),
+        ("the Under-Secretary-General, Mrs. Ray, said", "Secrétaire générale adjointe",
+         "Secretaria General Adjunta"),
+        ("Ms. Ray thanked Mr. Voronkov, Under-Secretary-General", "Secrétaire général adjoint",
+         "Secretario General Adjunto"),  # the nearest honorific names the referent
+    ],
+)  # fmt: skip
+def test_the_source_gender_marker_forces_the_matching_title(un_terms, text, fr, es):
+    for tgt, wanted in (("fr", fr), ("es", es)):
+        e = forms_for(un_terms, text, "en", tgt, "usg")
+        assert e.enforced and e.forms == (wanted,), e.forms
+        assert un_terms.constraints([e]) == [("usg", [wanted])]
+        if tgt == "fr":
+            other = ({"Secrétaire général adjoint", "Secrétaire générale adjointe"} - {wanted}).pop()
+            assert un_terms.present(e, f"le {wanted}") and not un_terms.present(e, f"le {other}")
+
+
+def test_without_a_marker_the_model_may_choose_either_gender(un_terms):
+    e = forms_for(un_terms, "The Under-Secretary-General said", "en", "fr", "usg")
+    assert set(e.forms) >= {"Secrétaire général adjoint", "Secrétaire générale adjointe"} and e.gender == ""
+    assert un_terms.present(e, "la Secrétaire générale adjointe")
+
+
+@pytest.mark.parametrize(
+    ("text", "src", "concept", "tgt", "wanted"),
+    [
+        ("M. Guterres, Secrétaire général", "fr", "secretary_general", "es", "Secretario General"),
+        ("Mme Bachelet, Haute-Commissaire des Nations Unies aux droits de l'homme", "fr",
+         "high_commissioner_human_rights", "es",
+         "Alta Comisionada de las Naciones Unidas para los Derechos Humanos"),
+        ("Sra. DiCarlo, Secretaria General Adjunta", "es", "usg", "fr", "Secrétaire générale adjointe"),
+        ("г-жа ДиКарло, заместитель Генерального секретаря", "ru", "usg", "fr",
+         "Secrétaire générale adjointe"),
+        ("السيدة ديكارلو، وكيلة الأمين العام", "ar", "usg", "fr", "Secrétaire générale adjointe"),
+        ("السيد فورونكوف، وكيل الأمين العام", "ar", "usg", "es", "Secretario General Adjunto"),
+        ("Secrétaire générale adjointe", "fr", "usg", "es", "Secretaria General Adjunta"),  # the form itself
+        ("沃龙科夫先生，副秘书长", "zh", "usg", "fr", "Secrétaire général adjoint"),
+    ],
+)  # fmt: skip
+def test_gender_markers_of_each_source_language(un_terms, text, src, concept, tgt, wanted):
+    assert forms_for(un_terms, text, src, tgt, concept).forms[0] == wanted
+
+
+def test_a_name_with_two_official_wordings_accepts_both(un_terms):
+    e = forms_for(un_terms, "the fight against climate change", "en", "fr", "climate_change")
+    assert {"changements climatiques", "changement climatique"} <= set(e.forms)
+    assert un_terms.present(e, "face aux changements climatiques")
+    assert un_terms.present(e, "la lutte contre le changement climatique")
+    nam = forms_for(un_terms, "the Non-Aligned Movement", "en", "fr", "nam")
+    assert {"Mouvement des pays non alignés", "Mouvement des non-alignés"} <= set(nam.forms)
+
+
+def test_un_capitals_are_kept(un_terms):
+    e = forms_for(un_terms, "all Member States", "en", "fr", "member_states")
+    assert "États Membres" in e.forms and "États membres" not in e.forms
+    assert un_terms.present(e, "tous les États Membres")
+    assert not un_terms.present(e, "tous les États membres")
+    assert un_terms.present(e, "États Membres et observateurs")  # sentence-initial capital is fine
+    assert forms_for(un_terms, "member states", "en", "fr", "member_states").forms[0] == "États Membres"
+
+
+def test_a_form_forbidden_for_one_title_is_the_name_of_another(un_terms):
+    from workbench.checks import term_flags
+
+    target = "le Sous-Secrétaire général"
+    ok = term_flags("the Assistant Secretary-General", target, "en", "fr", un_terms, set())
+    assert not [f for f in ok if f.code == "forbidden"]
+    wrong = term_flags("the Under-Secretary-General", target, "en", "fr", un_terms, set())
+    assert [f.mark for f in wrong] == ["missing", "forbidden"]

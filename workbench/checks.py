@@ -105,7 +105,14 @@ def term_flags(
 ) -> list[Flag]:
     flags: list[Flag] = []
     seen: set[str] = set()
-    for expectation in terminology.expectations(source, src, tgt):
+    expectations = terminology.expectations(source, src, tgt)
+    # a form forbidden for one concept may be the right name of another the source names
+    # ("Sous-Secrétaire général" renders Assistant Secretary-General, never Under-Secretary-General)
+    named: set[str] = set()
+    for e in expectations:
+        entry = e.match.concept.entries[tgt]
+        named.update(form.casefold() for form in entry.full + entry.abbr)
+    for expectation in expectations:
         concept = expectation.concept_id
         if concept in seen:
             continue
@@ -137,6 +144,8 @@ def term_flags(
                 )
             )
     for form, _, _ in terminology.forbidden(target, tgt):
+        if form.casefold() in named:
+            continue
         flags.append(Flag("forbidden", "error", f"'{form}' is a forbidden rendering", None, "forbidden"))
     return flags
 

@@ -291,9 +291,22 @@ def cmd_glossary_build_un(args: argparse.Namespace) -> int:
     from . import tbx
     from .glossary import build_un
 
-    glossary = build_un(args.table, args.variants)
+    glossary = build_un(args.table, args.variants, args.name)
     tbx.write([glossary], args.out)
     print(f"{args.out}: {len(glossary.concepts)} concepts")
+    return EXIT_OK
+
+
+def cmd_glossary_stats(args: argparse.Namespace) -> int:
+    from dataclasses import astuple, fields
+
+    from .glossary import LangStats, stats
+
+    terminology = _terminology(args)
+    print("\t".join(f.name for f in fields(LangStats)))
+    for glossary in terminology.glossaries:
+        for row in stats(glossary, terminology.policy):
+            print("\t".join(str(v) for v in astuple(row)))
     return EXIT_OK
 
 
@@ -766,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(p)
     p.set_defaults(func=cmd_xliff_import)
 
-    gsub = commands("glossary", "glossaries: list, match text, build and export TBX")
+    gsub = commands("glossary", "glossaries: list, stats, match text, build and export TBX")
     p = gsub.add_parser("list", help="every concept, its main term per language and whether it is enforced")
     with_glossaries(p)
     p.set_defaults(func=cmd_glossary_list)
@@ -776,9 +789,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="target languages to show the required forms for")
     with_glossaries(p)
     p.set_defaults(func=cmd_glossary_match)
-    p = gsub.add_parser("build-un", help="build the shipped TBX from un_terms.tsv and its variants file")
-    p.add_argument("table", type=Path, help="../shared/terms/un_terms.tsv")
-    p.add_argument("--variants", type=Path, help="glossaries/sources/un_terms.variants.tsv")
+    p = gsub.add_parser("stats", help="per glossary and language: concepts, forms, verified/forced/suggested")
+    with_glossaries(p)
+    p.set_defaults(func=cmd_glossary_stats)
+    p = gsub.add_parser("build-un", help="build a shipped TBX from a term table and its variants file")
+    p.add_argument("table", type=Path, help="../shared/terms/un_terms.tsv or glossaries/sources/un_core.tsv")
+    p.add_argument("--variants", type=Path, help="glossaries/sources/<table>.variants.tsv")
+    p.add_argument("--name", default="un-counter-terrorism", help="glossary name written in the TBX header")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_glossary_build_un)
     p = gsub.add_parser("export", help="write the active glossaries as one TBX file")

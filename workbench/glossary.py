@@ -1,8 +1,10 @@
 """Glossaries: concepts with their official rendering in each language, and the enforcement policy.
 
 A concept (UNOCT) has, per language, a full name, abbreviations, accepted variants (inflected
-Russian cases, alternative official spellings) and forbidden renderings, plus how sure we are of
-that language's rendering. The policy decides from that rating whether MT must produce the term
+Russian cases, alternative official wordings, the feminine form of a title) and forbidden
+renderings, plus how sure we are of that language's rendering. A form may carry the grammatical
+gender of its referent (Secrétaire général adjoint m, Secrétaire générale adjointe f) and the page
+it was seen on. The policy decides from that rating whether MT must produce the term
 (enforced) or only gets it suggested: a wrong term forced into every translation is worse than a
 missing one. Files are TBX (:mod:`workbench.tbx`) or CSV/TSV with one column per language.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from . import langs
 from .errors import InputError
 
 TERM_KINDS = ("full", "abbr", "combined", "variant", "forbidden")
+GENDERS = ("m", "f")  # of the person a title names; "" for forms that do not vary
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "glossaries"
 
@@ -37,6 +40,8 @@ class Confidence(StrEnum):
 class Term:
     text: str
     kind: str = "full"  # one of TERM_KINDS
+    gender: str = ""  # one of GENDERS: the form names a man (m) or a woman (f)
+    source: str = ""  # URL of the page the form was seen on, when it has its own
 
 
 @dataclass
@@ -74,11 +79,21 @@ class LangEntry:
             combine(full, abbr, self.lang) for full in self.full[:1] for abbr in self.abbr[:1]
         ]
 
+    @property
+    def gendered(self) -> bool:
+        return any(t.gender for t in self.terms)
+
+    def for_gender(self, gender: str) -> LangEntry:
+        """The entry without the forms of the other gender (``""``: unchanged, every form allowed)."""
+        if not gender or not self.gendered:
+            return self
+        return LangEntry(self.lang, [t for t in self.terms if t.gender in ("", gender)], self.confidence)
+
     def settle_combined(self) -> None:
         """Mark variants that are exactly "full (abbr)" as the combined form (files store it as a variant)."""
         built = {combine(f, a, self.lang) for f in self.of_kind("full") for a in self.of_kind("abbr")}
         self.terms = [
-            Term(t.text, "combined") if t.kind == "variant" and t.text in built else t for t in self.terms
+            replace(t, kind="combined") if t.kind == "variant" and t.text in built else t for t in self.terms
         ]
 
 
@@ -131,6 +146,48 @@ class Policy:
 
     def enforced(self, entry: LangEntry) -> bool:
         return entry.confidence in self.enforce
+
+
+VERIFIED = frozenset({Confidence.REVIEWED, Confidence.HIGH, Confidence.MEDIUM})  # confirmed by a page
+
+
+@dataclass(frozen=True)
+class LangStats:
+    """One glossary in one language: how much it holds and how much of it is forced."""
+
+    glossary: str
+    lang: str
+    concepts: int  # with an entry in this language
+    forms: int  # accepted forms (names, acronyms, combined, variants)
+    forbidden: int
+    gendered: int  # entries with masculine/feminine forms
+    verified: int  # entries confirmed by a page or a reviewer (high, medium, reviewed)
+    forced: int  # entries the policy enforces
+    suggested: int  # entries only suggested
+
+
+def stats(glossary: Glossary, policy: Policy) -> list[LangStats]:
+    """Per language of ``glossary`` (in the UN order), its counts under ``policy``."""
+    out = []
+    for lang in langs.CODES:
+        entries = [c.entries[lang] for c in glossary.concepts if lang in c.entries]
+        if not entries:
+            continue
+        forced = sum(policy.enforced(e) for e in entries)
+        out.append(
+            LangStats(
+                glossary.name,
+                lang,
+                len(entries),
+                sum(len(e.of_kind("full", "abbr", "combined", "variant")) for e in entries),
+                sum(len(e.forbidden) for e in entries),
+                sum(e.gendered for e in entries),
+                sum(e.confidence in VERIFIED for e in entries),
+                forced,
+                len(entries) - forced,
+            )
+        )
+    return out
 
 
 def is_acronym(text: str) -> bool:
@@ -270,27 +327,50 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
     return glossary
 
 
+VARIANT_COLUMNS = ("id", "lang", "kind", "form", "gender", "source")
+
+
 def add_variants(glossary: Glossary, path: Path) -> None:
-    """Merge a ``id lang kind form`` TSV of variant and forbidden forms into ``glossary``."""
+    """Merge a ``id lang kind form [gender] [source]`` TSV into ``glossary``.
+
+    A ``variant`` or ``forbidden`` row adds a form; a ``full`` or ``abbr`` row names a form the
+    entry already has and gives it its gender or source. Sources are also kept on the concept as
+    ``lang:URL``, as the term table writes them.
+    """
     lines = path.read_text(encoding="utf-8").splitlines()
     rows = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
     for number, line in rows[1:]:  # the first non-comment line is the header
-        fields = line.split("\t")
-        if len(fields) != 4:
-            raise InputError(path, f"{len(fields)} columns, expected 4 (id lang kind form)", number)
-        concept_id, lang, kind, form = (f.strip() for f in fields)
-        if kind not in ("variant", "forbidden"):
-            raise InputError(path, f"kind '{kind}' is not variant or forbidden", number)
+        fields = [f.strip() for f in line.split("\t")]
+        if not 4 <= len(fields) <= len(VARIANT_COLUMNS):
+            raise InputError(
+                path, f"{len(fields)} columns, expected 4 to 6 ({' '.join(VARIANT_COLUMNS)})", number
+            )
+        concept_id, lang, kind, form, gender, source = fields + [""] * (len(VARIANT_COLUMNS) - len(fields))
+        if kind not in ("variant", "forbidden", "full", "abbr"):
+            raise InputError(path, f"kind '{kind}' is not variant, forbidden, full or abbr", number)
+        if gender not in ("", *GENDERS):
+            raise InputError(path, f"gender '{gender}' is not m or f", number)
         try:
-            entry = glossary.concept(concept_id).entries[langs.normalize(lang)]
-        except KeyError:
+            concept = glossary.concept(concept_id)
+            entry = concept.entries[langs.normalize(lang)]
+        except (KeyError, langs.UnknownLanguageError):
             raise InputError(path, f"concept '{concept_id}' has no {lang} entry to add to", number) from None
-        entry.terms.append(Term(form, kind))
+        term = Term(form, kind, gender, source)
+        if kind in ("full", "abbr"):
+            at = [i for i, t in enumerate(entry.terms) if t.text == form and t.kind == kind]
+            if not at:
+                raise InputError(path, f"concept '{concept_id}' has no {lang} {kind} '{form}'", number)
+            entry.terms[at[0]] = term
+        else:
+            entry.terms.append(term)
+        cited = f"{entry.lang}:{source}"
+        if source and cited not in concept.sources:
+            concept.sources.append(cited)
 
 
 def build_un(table: Path, variants: Path | None = None, name: str = "un-counter-terrorism") -> Glossary:
-    """The shipped UN glossary from ``../shared/terms/un_terms.tsv`` and its variants, combined forms
-    written out."""
+    """A shipped UN glossary from a term table (``../shared/terms/un_terms.tsv``,
+    ``glossaries/sources/un_core.tsv``) and its variants, combined forms written out."""
     glossary = read_table(table, variants)
     glossary.name = name
     for concept in glossary.concepts:

@@ -2,7 +2,9 @@
 
 Each language's confidence travels as ``reliabilityCode`` (10 reviewed, 9 high, 6 medium, 3 low);
 term kinds as ``termType`` (fullForm, acronym, variant) and forbidden renderings as
-``administrativeStatus`` deprecatedTerm-admn-sts, which terminology tools understand.
+``administrativeStatus`` deprecatedTerm-admn-sts, which terminology tools understand; the gender
+of a title's referent as ``grammaticalGender`` and the page a form was seen on as a term-level
+``admin type="source"``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ TERM_TYPE = {
     "variant": "variant",
     "forbidden": "fullForm",
 }
+GENDER = {"m": "masculine", "f": "feminine"}
 ABBR_TYPES = {"acronym", "abbreviation", "shortForm", "initialism", "clippedTerm"}
 
 
@@ -99,10 +102,17 @@ def _read_langset(element: etree._Element, entry: LangEntry, path: Path) -> None
             terms = [t for t in node.iter() if xmlsafe.local(t.tag) == "term"]
             if not terms or not "".join(terms[0].itertext()).strip():
                 raise InputError(path, f"<{name}> without a term", node.sourceline)
-            entry.terms.append(Term(" ".join("".join(terms[0].itertext()).split()), _kind(node)))
+            gender = source = ""
             for sub in node.iter():
-                if xmlsafe.local(sub.tag) == "descrip" and sub.get("type") == "reliabilityCode":
-                    entry.confidence = _confidence((sub.text or "").strip(), path, sub.sourceline)
+                name, kind, value = xmlsafe.local(sub.tag), sub.get("type"), (sub.text or "").strip()
+                if name == "descrip" and kind == "reliabilityCode":
+                    entry.confidence = _confidence(value, path, sub.sourceline)
+                elif name == "termNote" and kind == "grammaticalGender":
+                    gender = {v: k for k, v in GENDER.items()}.get(value, "")
+                elif name == "admin" and kind == "source":
+                    source = value
+            text = " ".join("".join(terms[0].itertext()).split())
+            entry.terms.append(Term(text, _kind(node), gender, source))
     entry.settle_combined()
 
 
@@ -145,3 +155,7 @@ def _write_langset(entry: etree._Element, lang_entry: LangEntry) -> None:
             "combined": "admittedTerm-admn-sts",
         }.get(term.kind, "preferredTerm-admn-sts")
         etree.SubElement(tig, "termNote", {"type": "administrativeStatus"}).text = status
+        if term.gender:
+            etree.SubElement(tig, "termNote", {"type": "grammaticalGender"}).text = GENDER[term.gender]
+        if term.source:
+            etree.SubElement(tig, "admin", {"type": "source"}).text = term.source

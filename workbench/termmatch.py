@@ -28,6 +28,40 @@ _RU_ENDING = regex.compile(
 )
 
 
+# Honorifics that mark the referent's gender, per source language: (masculine, feminine) patterns.
+_HONORIFICS = {
+    "en": (r"Mr\.?|Sir", r"Mrs\.?|Ms\.?|Miss|Madam|Madame|Dame"),
+    "fr": (r"M\.|MM\.|Monsieur|Messieurs", r"Mmes?|Mlle|Madame|Mesdames"),
+    "es": (r"Sr\.|Sres\.|[Ss]eñor|Don", r"Sra\.|Sras\.|Srta\.|[Ss]eñora|Doña"),
+    "ru": (r"г-н[а-я]{0,2}|[Гг]осподин[а-я]{0,2}", r"г-ж[а-я]{1,2}|[Гг]оспож[а-я]{1,2}"),
+    "ar": (r"[وف]?(?:[بك]?ال|لل)سيد(?!ة)", r"[وف]?(?:[بك]?ال|لل)سيدة"),
+    "zh": (r"先生", r"女士"),
+}
+_HONORIFIC = {
+    lang: regex.compile(
+        rf"(?<!\w)(?:(?P<m>{m})|(?P<f>{f}))(?!\w)" if langs.get(lang).spaced else f"(?P<m>{m})|(?P<f>{f})"
+    )
+    for lang, (m, f) in _HONORIFICS.items()
+}
+GENDER_WINDOW = 60  # characters either side of a title in which an honorific names its referent
+
+
+def referent_gender(text: str, start: int, end: int, lang: str) -> str:
+    """``m`` or ``f`` when an honorific near ``text[start:end]`` says who the title names, else ``""``.
+
+    The nearest honorific wins ("Ms. Ray thanked Mr. Voronkov, Under-Secretary-General": m).
+    """
+    if lang not in _HONORIFIC:
+        return ""
+    low, high = max(0, start - GENDER_WINDOW), min(len(text), end + GENDER_WINDOW)
+    best, gender = GENDER_WINDOW + 1, ""
+    for m in _HONORIFIC[lang].finditer(text, low, high):
+        distance = start - m.end() if m.end() <= start else m.start() - end
+        if 0 <= distance < best:
+            best, gender = distance, m.lastgroup or ""
+    return gender
+
+
 @dataclass(frozen=True)
 class Match:
     """A glossary term found in a text."""
@@ -49,6 +83,7 @@ class Expectation:
     lang: str
     forms: tuple[str, ...]  # accepted renderings, preferred first
     enforced: bool  # forced in MT (policy); otherwise suggested
+    gender: str = ""  # the referent's gender the forms were chosen for ("" : any)
 
     @property
     def concept_id(self) -> str:
@@ -72,8 +107,9 @@ def _word(word: str, lang: str, flexible: bool) -> str:
     return out
 
 
-def _body(form: str, lang: str, acronym: bool) -> str:
-    """The pattern of one form without its boundaries (Arabic: with its proclitics)."""
+def _body(form: str, lang: str, acronym: bool, fold: bool = True) -> str:
+    """The pattern of one form without its boundaries (Arabic: with its proclitics); names are
+    case-insensitive unless ``fold`` is false."""
     if lang == "ar":  # و ف (and), ب ك ل (prepositions); ل + ال is written لل
         if form.startswith("ال"):
             return "(?:[وف]?[بك]?ال|[وف]?لل)" + _body(form[2:], "", acronym)
@@ -81,17 +117,19 @@ def _body(form: str, lang: str, acronym: bool) -> str:
     if acronym:
         return r"[\s\u00a0]+".join(_word(w, lang, False) for w in form.split())
     words = regex.split(_SEP, form.strip())
-    return "(?i:" + _SEP.join(_word(w, lang, True) for w in words) + ")"
+    body = _SEP.join(_word(w, lang, True) for w in words)
+    return f"(?i:{body})" if fold else f"(?:{body})"
 
 
 def _bounded(body: str, lang: str) -> str:
     return rf"(?<!\w){body}(?!\w)" if langs.get(lang).spaced else body
 
 
-def pattern(form: str, lang: str, acronym: bool | None = None) -> str:
-    """The regular expression that finds ``form`` in text of ``lang`` under the rules above."""
+def pattern(form: str, lang: str, acronym: bool | None = None, exact_case: bool = False) -> str:
+    """The regular expression that finds ``form`` in text of ``lang`` under the rules above;
+    ``exact_case``: names too are matched with their capitals as written (target text)."""
     acronym = is_acronym(form) if acronym is None else acronym
-    return _bounded(_body(form, lang, acronym), lang)
+    return _bounded(_body(form, lang, acronym, fold=not exact_case), lang)
 
 
 class Matcher:
@@ -156,7 +194,7 @@ class Terminology:
         self.glossaries = glossaries
         self.policy = policy or Policy()
         self._matchers: dict[str, Matcher] = {}
-        self._concept_patterns: dict[tuple[str, str], regex.Pattern | None] = {}
+        self._concept_patterns: dict[tuple[str, str, str], regex.Pattern | None] = {}
 
     def matcher(self, lang: str) -> Matcher:
         if lang not in self._matchers:
@@ -173,14 +211,31 @@ class Terminology:
             entry = match.concept.entries.get(tgt)
             if entry is None:
                 continue
+            gender = referent_gender(text, match.start, match.end, src) or self._form_gender(match)
+            entry = entry.for_gender(gender)
             if match.kind == "combined" and entry.abbr:
                 forms = entry.combined
             elif match.kind == "abbr":
                 forms = entry.abbr + entry.full
             else:
                 forms = entry.full or entry.abbr
-            out.append(Expectation(match, tgt, tuple(surface_forms(forms, tgt)), self.policy.enforced(entry)))
+            out.append(
+                Expectation(
+                    match,
+                    tgt,
+                    tuple(surface_forms(forms, tgt)),
+                    self.policy.enforced(entry),
+                    gender if entry.gendered else "",
+                )
+            )
         return out
+
+    @staticmethod
+    def _form_gender(match: Match) -> str:
+        """The gender of the source form itself (Secrétaire générale adjointe: f), if it has one."""
+        entry = match.concept.entries[match.lang]
+        folded = " ".join(match.text.split()).casefold()
+        return next((t.gender for t in entry.terms if t.text.casefold() == folded and t.gender), "")
 
     def constraints(self, expectations: list[Expectation]) -> list[tuple[str, list[str]]]:
         """The enforced expectations as decoder constraints: (concept id, accepted forms), one per
@@ -193,16 +248,24 @@ class Terminology:
         return out
 
     def present(self, expectation: Expectation, text: str) -> bool:
-        """Whether ``text`` renders the concept acceptably: any official form, inflected or not."""
-        return self.has_concept(expectation.match.concept, expectation.lang, text)
+        """Whether ``text`` renders the concept acceptably: any official form of the referent's
+        gender, inflected or not, with the UN's capitals."""
+        return self.has_concept(expectation.match.concept, expectation.lang, text, expectation.gender)
 
-    def has_concept(self, concept: Concept, lang: str, text: str) -> bool:
-        key = (concept.id, lang)
+    def has_concept(self, concept: Concept, lang: str, text: str, gender: str = "") -> bool:
+        key = (concept.id, lang, gender)
         if key not in self._concept_patterns:
             entry = concept.entries.get(lang)
+            if entry:
+                entry = entry.for_gender(gender)
             forms = (entry.full + entry.abbr + entry.combined) if entry else []
+            cased = [
+                v for f in forms for v in dict.fromkeys([f, f if is_acronym(f) else f[:1].swapcase() + f[1:]])
+            ]
             self._concept_patterns[key] = (
-                regex.compile("|".join(pattern(f, lang) for f in forms), regex.POSIX) if forms else None
+                regex.compile("|".join(pattern(f, lang, exact_case=True) for f in cased), regex.POSIX)
+                if cased
+                else None
             )
         compiled = self._concept_patterns[key]
         return bool(compiled and compiled.search(text))
