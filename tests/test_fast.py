@@ -211,20 +211,26 @@ def test_translate_cli_with_the_fast_backend(model_map, tmp_path):
 
 
 def hub_cache(root, folder, repo_id: str):
-    """A Hugging Face cache holding ``folder`` as ``repo_id`` at its main revision, as downloads do."""
+    """A Hugging Face cache holding ``folder`` as ``repo_id`` at its main revision, as a download of
+    the default repos leaves it: ``pytorch_model.bin`` (a pickled state dict), no safetensors."""
     import shutil
+
+    from safetensors.torch import load_file
 
     repo = root / f"models--{repo_id.replace('/', '--')}"
     revision = "0123456789abcdef0123456789abcdef01234567"
-    shutil.copytree(folder, repo / "snapshots" / revision)
+    snapshot = repo / "snapshots" / revision
+    shutil.copytree(folder, snapshot, ignore=shutil.ignore_patterns("*.safetensors"))
+    torch.save(load_file(folder / "model.safetensors"), snapshot / "pytorch_model.bin")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(revision)
     return root
 
 
 def test_a_hub_id_loads_from_the_cache_offline_on_both_paths(tiny_models, tmp_path, monkeypatch):
-    """How users load real models: an id such as Helsinki-NLP/opus-mt-en-fr, found in the cache with
-    HF_HUB_OFFLINE set; the fast path converts the cached snapshot. A missing id names the remedy."""
+    """How users load real models: an id such as Helsinki-NLP/opus-mt-en-fr, found in the Hub cache
+    (``pytorch_model.bin`` only) with HF_HUB_OFFLINE set: converted to safetensors without network,
+    and the fast path converts that copy. A missing id names the remedy."""
     from workbench.mt.registry import LoadError, cached
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -234,7 +240,13 @@ def test_a_hub_id_loads_from_the_cache_offline_on_both_paths(tiny_models, tmp_pa
     torch_path = load(spec, CPU, cache_dir=cache)
     fast = load_fast(spec, CPU, cache_dir=cache, compute_type="float32", quantize_torch=False)
     (converted,) = cache_root(cache).iterdir()
-    assert converted.name.startswith("Helsinki-NLP--opus-mt-en-fr-") and converted.name.endswith("-float32")
+    name = "Helsinki-NLP--opus-mt-en-fr@0123456789abcdef0123456789abcdef01234567"
+    assert converted.name.startswith(f"{name}-") and converted.name.endswith("-float32")
+    assert torch_path.folder == cache / "workbench" / "models" / name  # the safetensors copy, read by both
+    served = torch.load(cache / "models--Helsinki-NLP--opus-mt-en-fr" / "snapshots" / name.split("@")[1]
+                        / "pytorch_model.bin", weights_only=True)  # fmt: skip
+    loaded = torch_path.model.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in served.items())
 
     def run(model):
         return {i: t for b in model.translate(texts, "en", "fr", beam=1, max_length=12)

@@ -98,9 +98,17 @@ class _Parser(argparse.ArgumentParser):
 def _model_map(args: argparse.Namespace):
     from .mt import registry
 
-    if args.model_map:
-        return registry.load_map(args.model_map, args.engine)
-    return registry.default_map(args.engine)
+    if not args.model_map:
+        return registry.default_map(args.engine)
+    model_map = registry.load_map(args.model_map, args.engine)
+    if args.engine and model_map.pairs and args.engine not in ("marian", "opus-mt"):
+        pairs = ", ".join(f"{s}-{t}" for s, t in model_map.pairs)
+        print(
+            f"workbench: note: the model map {args.model_map} wins over --engine {args.engine} for the pairs "
+            f"it lists ({pairs}); --engine {args.engine} serves the others",
+            file=sys.stderr,
+        )
+    return model_map
 
 
 def _documents(store: Store, refs: list[str], lang: str | None) -> list[int]:
@@ -162,16 +170,26 @@ def cmd_translate(args: argparse.Namespace) -> int:
     bars: list = []
 
     def progress(label: str, total: int):
-        bar = tqdm(
-            total=total, desc=label, unit="seg", file=sys.stderr, leave=True, disable=args.quiet or None
-        )
+        if args.quiet:
+            return lambda n: None
+        if sys.stderr.isatty():
+            bar = tqdm(total=total, desc=label, unit="seg", file=sys.stderr, leave=True)
+        else:  # a file or a pipe: progress bars would print nothing readable until the end
+            bar = _ProgressLines(label, total)
         bars.append(bar)
         return bar.update
 
+    from .mt import hub
+
     with Store(args.store) as store:
         doc_ids = _documents(store, args.inputs, args.lang)
-        check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
+        steps = check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
         try:
+            # each Hub model's commit fixed for the job (fetched first if need be): the job log and
+            # every translation record it
+            hub.pin(
+                model_map, steps, args.cache_dir, announce=lambda m: print(f"workbench: {m}", file=sys.stderr)
+            )
             if args.executor == "ray":
                 from .distributed import translate_documents_ray
 
@@ -192,19 +210,62 @@ def cmd_translate(args: argparse.Namespace) -> int:
     for st in stats:
         first = f"{st.first_segment_s:8.1f}" if st.first_segment_s is not None else f"{'-':>8}"
         print(
-            f"{st.lang:5} {st.segments:8} {st.done_before:6} {st.from_tm:5} {st.from_mt:5} "
-            f"{st.failed:6} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
+            f"{st.lang:5} {st.segments:8} {st.done_before:8} {st.from_tm:8} {st.from_mt:8} "
+            f"{st.failed:8} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
         )
     total = sum(st.seconds for st in stats)
-    first_s = stats[0].first_segment_s or 0.0 if stats else 0.0
-    print(f"total {total:.1f} s; first translated segment after {first_s:.1f} s", file=sys.stderr)
+    first_s = next((st.first_segment_s for st in stats if st.first_segment_s is not None), None)
+    first_text = (
+        "nothing to translate" if first_s is None else f"first translated segment after {first_s:.1f} s"
+    )
+    print(f"total {total:.1f} s; {first_text}", file=sys.stderr)
     print(f"log: {log_path}", file=sys.stderr)
     return EXIT_PARTIAL if any(st.failed for st in stats) else EXIT_OK
 
 
-def cmd_models_list(args: argparse.Namespace) -> int:
+class _ProgressLines:
+    """Progress as plain lines, for a standard error that is a file or a pipe: one at the start,
+    then at most one every ``every`` seconds, and one at the end."""
+
+    def __init__(self, label: str, total: int, every: float = 10.0):
+        import time
+
+        self.label, self.total, self.done, self.every = label, total, 0, every
+        self._clock = time.monotonic
+        self._last = self._clock()
+        if total:  # a document already translated has nothing to report
+            self._print()
+
+    def _print(self) -> None:
+        print(f"workbench: {self.label}: {self.done}/{self.total} segments", file=sys.stderr, flush=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done >= self.total or self._clock() - self._last >= self.every:
+            self._last = self._clock()
+            self._print()
+
+    def close(self) -> None:
+        pass
+
+
+def _ready(spec, cache_dir: str | None, backend: str) -> bool:
+    """Weights and tokenizer in the cache (and with ctranslate2, the converted model too)."""
+    from .mt import hub
     from .mt.registry import cached
 
+    if not cached(spec, cache_dir):
+        return False
+    if backend != "ctranslate2":
+        return True
+    from .mt.fast import conversion_path
+
+    found = hub.ready(spec, cache_dir)
+    folder = found.folder if found else Path(spec.model).expanduser()
+    return (conversion_path(str(folder), "int8", cache_dir) / "model.bin").exists()
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
     model_map = _model_map(args)
     print(f"# model map: {model_map.source}")
     for src in langs.CODES:
@@ -218,7 +279,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
                 continue
             route = " + ".join(
                 f"{s.spec.model}{' ' + s.spec.target_token if s.spec.target_token else ''}"
-                f" [{'cached' if cached(s.spec, args.cache_dir) else 'not cached'}]"
+                f" [{'cached' if _ready(s.spec, args.cache_dir, args.backend) else 'not cached'}]"
                 for s in steps
             )
             print(f"{src}-{tgt}	{'pivot: ' if len(steps) > 1 else ''}{route}")
@@ -226,18 +287,53 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
-    from .mt.registry import pull
+    """Per model: the pairs it serves, the commit, what was fetched, how large, and where it is."""
+    from .mt import hub
 
     model_map = _model_map(args)
     pairs = args.pairs or [f"{s}-{t}" for s in langs.CODES for t in langs.CODES if s != t]
-    specs = []
+    specs: dict = {}
     for pair in pairs:
         src, _, tgt = pair.partition("-")
         for step in model_map.route(src, tgt):
-            if step.spec not in specs:
-                specs.append(step.spec)
-    for spec in specs:
-        print(f"{spec.model}\t{pull(spec, args.cache_dir)}")
+            specs.setdefault(step.spec, []).append(f"{step.src}-{step.tgt}")
+    if any(hub.is_hub_id(s.model) for s in specs):
+        if hub.offline():
+            raise UsageError("HF_HUB_OFFLINE is set: 'models pull' needs network (unset it)")
+        if not hub.reachable():
+            raise UsageError(
+                f"the Hugging Face Hub ({hub.endpoint()}) cannot be reached: 'models pull' needs network"
+            )
+    for spec, served in specs.items():
+        if not hub.is_hub_id(spec.model):
+            folder, what = Path(spec.model).expanduser(), "local folder"
+        else:
+            found = hub.fetch(
+                spec, args.cache_dir, announce=lambda m: print(f"workbench: {m}", file=sys.stderr)
+            )
+            folder = found.folder
+            what = f"{found.label}\t{found.weights} + tokenizer and configs, {hub.size_text(found.fetched)}"
+        if args.backend == "ctranslate2":
+            from .mt.fast import converted
+
+            converted(str(folder), "int8", args.cache_dir)
+        print(f"{','.join(dict.fromkeys(served))}\t{what}\t{folder}")
+    return EXIT_OK
+
+
+def cmd_models_smoke(args: argparse.Namespace) -> int:
+    from .mt import hub
+    from .mt.synthetic import build_smoke
+
+    folder = hub.base_dir(args.cache_dir) / "workbench" / "smoke"
+    model_map = build_smoke(folder)
+    print(model_map)
+    print(
+        "workbench: tiny models with RANDOM weights: their translations are gibberish. Only the pipeline,\n"
+        "the enforced glossary terms and the interface are real. Try:\n"
+        f"  workbench translate examples/unoct-2019-09-26.en.txt --to all --model-map {model_map}",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -631,7 +727,11 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("marian", "m2m100", "nllb"),
             help="marian: OPUS-MT per pair (default); m2m100/nllb: one model for all",
         )
-        p.add_argument("--cache-dir", help="Hugging Face cache folder (default: HF_HOME's)")
+        p.add_argument(
+            "--cache-dir",
+            help="Hugging Face downloads and the workbench's converted models "
+            "(default: HF_HOME's cache and ~/.cache/workbench)",
+        )
 
     def with_glossaries(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -804,13 +904,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_glossary_export)
 
     msub = commands("models", "the model map: list, or download ahead of time")
-    p = msub.add_parser("list", help="show the model of every pair and whether it is cached")
+    p = msub.add_parser("list", help="show the model of every pair and whether it is ready offline")
     with_models(p)
+    p.add_argument("--backend", choices=("torch", "ctranslate2"), default="torch",
+                   help="ctranslate2: ready also needs the converted model")  # fmt: skip
     p.set_defaults(func=cmd_models_list)
-    p = msub.add_parser("pull", help="download the models of PAIRS (default: all) into the cache")
+    p = msub.add_parser(
+        "pull", help="download, verify and convert the models of PAIRS (default: all) for offline use"
+    )
     p.add_argument("pairs", nargs="*", help="pairs like en-fr")
     with_models(p)
+    p.add_argument("--backend", choices=("torch", "ctranslate2"), default="torch",
+                   help="ctranslate2: also convert for the fast path")  # fmt: skip
     p.set_defaults(func=cmd_models_pull)
+    p = msub.add_parser(
+        "smoke", help="build tiny random models and a model map to try the pipeline (gibberish output)"
+    )
+    p.add_argument("--cache-dir", help="where to build them (default: ~/.cache/workbench/smoke)")
+    p.set_defaults(func=cmd_models_smoke)
     return parser
 
 

@@ -114,13 +114,16 @@ def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[
     return todo
 
 
-def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map: ModelMap) -> None:
-    """Raise :class:`~workbench.mt.registry.ModelMapError` now for any pair the map cannot serve."""
+def check_routes(store: Store, doc_ids: list[int], targets: list[str], model_map: ModelMap) -> list[Step]:
+    """Raise :class:`~workbench.mt.registry.ModelMapError` now for any pair the map cannot serve;
+    returns the steps the job will take."""
     sources = {store.document_lang(d) for d in doc_ids}
-    for src in sources:
+    steps = []
+    for src in sorted(sources):
         for tgt in targets:
             if src != tgt:
-                model_map.route(src, tgt)
+                steps.extend(model_map.route(src, tgt))
+    return steps
 
 
 @dataclass
@@ -141,7 +144,7 @@ class Group:
 
     @property
     def engine(self) -> str:
-        return " → ".join(s.spec.model for s in self.steps)
+        return " → ".join(s.spec.label for s in self.steps)  # a Hub model with its commit
 
     def jobs(self) -> list[_Job]:
         """The job of each segment of :attr:`todo`."""

@@ -1,14 +1,15 @@
 """Loading a translation model and decoding with it, the same way for real and synthetic models.
 
-Models load through ``AutoTokenizer``/``AutoModelForSeq2SeqLM.from_pretrained`` from a Hub id or a
-local directory: safetensors only, never remote code, ``HF_HUB_OFFLINE`` and a cache dir honoured.
-CUDA (fp16) when available, else CPU with a thread setting.
+Models load through ``AutoTokenizer``/``AutoModelForSeq2SeqLM.from_pretrained`` from a local
+directory: the map's own folder, or for a Hub id the workbench's converted copy of one commit
+(:mod:`workbench.mt.hub`). Safetensors only, never remote code, ``HF_HUB_OFFLINE`` and a cache dir
+honoured. CUDA (fp16) when available, else CPU with a thread setting.
 """
 
 from __future__ import annotations
 
 import gc
-import os
+import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,8 +20,11 @@ from pathlib import Path
 import torch
 
 from .. import langs
+from . import hub
 from .constrained import Report, constrained_beam_search
 from .registry import LoadError, ModelSpec
+
+log = logging.getLogger(__name__)
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -32,10 +36,6 @@ def pick_device(requested: str | None = None) -> torch.device:
     if requested not in ("cpu", "cuda"):
         raise LoadError(f"unknown device '{requested}' (cpu or cuda)")
     return torch.device(requested)
-
-
-def offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
 def _looks_local(model: str) -> bool:
@@ -62,11 +62,13 @@ class Batch:
 class LoadedModel:
     """A tokenizer and model on a device, ready to translate one language pair at a time."""
 
-    def __init__(self, spec: ModelSpec, tokenizer, model, device: torch.device):
+    def __init__(self, spec: ModelSpec, tokenizer, model, device: torch.device, folder: Path | None = None):
         self.spec = spec
         self.tokenizer = tokenizer
         self.model = model
         self.device = device
+        self.folder = folder  # what was loaded (for a Hub id, the converted commit)
+        self._checked: set[tuple[str, str]] = set()
         # Language tokens a multilingual model emits first (forced BOS); they are not text.
         self._lang_ids: set[int] = set()
         if spec.kind == "m2m100":
@@ -77,7 +79,32 @@ class LoadedModel:
 
     # -- per-pair settings --------------------------------------------------------------
 
+    def check_pair(self, src: str, tgt: str) -> None:
+        """The language tokens the pair needs exist in the model's vocabulary: a token the tokenizer
+        does not know would become ``<unk>`` and the model would translate into no language asked."""
+        if (src, tgt) in self._checked:
+            return
+        if self.spec.kind == "marian":
+            missing = [t for t in [self.spec.target_token] if t and t not in self.tokenizer.get_vocab()]
+        elif self.spec.kind == "m2m100":
+            missing = [f"__{c}__" for c in (src, tgt) if c not in self.tokenizer.lang_code_to_token]
+        else:
+            vocab = self.tokenizer.get_vocab()
+            missing = [c for c in (langs.get(src).nllb, langs.get(tgt).nllb) if c not in vocab]
+        for token in missing:
+            raise LoadError(
+                f"{src}-{tgt}: the language token {token} is not in the vocabulary of {self.spec.model}"
+                f"{'; fix target_token in the model map' if self.spec.kind == 'marian' else ''}"
+            )
+        self._checked.add((src, tgt))
+
+    def limit(self, max_length: int) -> int:
+        """New tokens allowed: the workbench's limit, within the model's own ``max_length``."""
+        model_max = getattr(self.model.generation_config, "max_length", None)
+        return min(max_length, model_max - 1) if model_max and model_max > 1 else max_length
+
     def _prepare(self, texts: Sequence[str], src: str, tgt: str) -> tuple[list[str], dict]:
+        self.check_pair(src, tgt)
         kwargs: dict = {}
         if self.spec.kind == "marian":
             if self.spec.target_token:
@@ -183,7 +210,7 @@ class LoadedModel:
                     [encoded[i] for i in indices],
                     tgt,
                     beam,
-                    max(max_length, room),
+                    max(self.limit(max_length), room),
                     min_length,
                     {**gen_kwargs, **extra},
                 )
@@ -194,6 +221,8 @@ class LoadedModel:
                 yield batch
 
     def _generate(self, rows, tgt, beam, max_length, min_length, gen_kwargs) -> Batch:
+        """``generate`` with the model's generation config (``bad_words_ids``, ``max_length``…)
+        and the workbench's beam, lengths and batches over it."""
         pad = self.tokenizer.pad_token_id
         enc = self.tokenizer.pad({"input_ids": rows}, return_tensors="pt").to(self.device)
         out = self.model.generate(
@@ -275,7 +304,8 @@ def load(
     cache_dir: str | Path | None = None,
     threads: int | None = None,
 ) -> LoadedModel:
-    """Load ``spec`` from its local directory or the Hub cache (downloading only when online)."""
+    """Load ``spec`` from its local directory or, for a Hub id, from the workbench's converted copy
+    of its commit (fetched and converted first when online and not yet in the cache)."""
     from huggingface_hub.utils import logging as hub_logging
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -286,19 +316,19 @@ def load(
     device = device or pick_device()
     if threads and device.type == "cpu":
         torch.set_num_threads(threads)
-    source = spec.model
-    local = Path(source).expanduser()
+    local = Path(spec.model).expanduser()
     if local.exists():
         if not (local / "config.json").exists():
             raise LoadError(f"{local}: not a model directory (no config.json)")
-        source = str(local)
-    elif _looks_local(source):
-        raise LoadError(f"{spec.where or 'model map'}: model folder {source} does not exist")
-    common = {
-        "cache_dir": str(cache_dir) if cache_dir else None,
-        "local_files_only": offline() or local.exists(),
-        "trust_remote_code": False,
-    }
+    elif _looks_local(spec.model):
+        raise LoadError(f"{spec.where or 'model map'}: model folder {spec.model} does not exist")
+    else:
+        found = hub.checkpoint(spec, cache_dir)
+        log.info("%s: commit %s (%s from the Hub), loaded from %s", spec.model, found.commit,
+                 found.weights, found.folder)  # fmt: skip
+        local = found.folder
+    source = str(local)
+    common = {"local_files_only": True, "trust_remote_code": False}
     if spec.kind == "marian":
         _speed_up_marian_loading()
     try:
@@ -306,18 +336,12 @@ def load(
             tokenizer = AutoTokenizer.from_pretrained(source, **common)
             model = AutoModelForSeq2SeqLM.from_pretrained(source, use_safetensors=True, **common)
     except (OSError, ValueError) as exc:
-        if local.exists():
-            raise LoadError(f"{source}: cannot load the model ({_first_line(exc)})") from None
-        raise LoadError(
-            f"model '{source}' is not in the cache and cannot be downloaded"
-            f"{' (HF_HUB_OFFLINE is set)' if offline() else ''}: run 'workbench models pull' on a "
-            f"machine with network, or map the pair to a local directory with --model-map"
-        ) from None
+        raise LoadError(f"{source}: cannot load the model ({_first_line(exc)})") from None
     model.eval()
     if device.type == "cuda":
         model.half()
     model.to(device)
-    return LoadedModel(spec, tokenizer, model, device)
+    return LoadedModel(spec, tokenizer, model, device, local)
 
 
 def _first_line(exc: BaseException) -> str:

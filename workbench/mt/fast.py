@@ -8,7 +8,8 @@ docs/performance.md has the figures).
 
 Every kind of model the workbench loads (Marian, M2M100, NLLB) has both engines. Models are
 converted on first use (``ctranslate2.converters.TransformersConverter``, safetensors read by
-transformers, no remote code) into the cache folder and reused; the conversion is written to a
+transformers, no remote code; a Hub id from the workbench's safetensors copy of its commit, see
+:mod:`workbench.mt.hub`) into the cache folder and reused; the conversion is written to a
 temporary folder and renamed, so a killed job never leaves half a model.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from . import hub
 from .engine import LOADING, Batch, LoadedModel, clean_output, load
 from .registry import LoadError, ModelSpec
 
@@ -39,8 +41,7 @@ COMPUTE_TYPES = ("int8", "int8_float32", "float32", "float16", "int8_float16")
 
 
 def cache_root(cache_dir: str | Path | None = None) -> Path:
-    base = Path(cache_dir) if cache_dir else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "workbench" / "ctranslate2"
+    return hub.base_dir(cache_dir) / "workbench" / "ctranslate2"
 
 
 def _fingerprint(source: str) -> str:
@@ -54,6 +55,11 @@ def _fingerprint(source: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def conversion_path(source: str, quantization: str, cache_dir=None, name: str | None = None) -> Path:
+    """Where the CTranslate2 conversion of ``source`` is (or will be) kept."""
+    return cache_root(cache_dir) / f"{name or Path(source).name}-{_fingerprint(source)}-{quantization}"
+
+
 def converted(
     source: str, quantization: str, cache_dir: str | Path | None = None, name: str | None = None
 ) -> Path:
@@ -62,7 +68,7 @@ def converted(
     ``name`` (a Hub id's ``org--model``) names the cached folder where the source folder's own name
     is a revision hash.
     """
-    target = cache_root(cache_dir) / f"{name or Path(source).name}-{_fingerprint(source)}-{quantization}"
+    target = conversion_path(source, quantization, cache_dir, name)
     if (target / "model.bin").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -242,8 +248,13 @@ class FastModel:
         # The torch path's lengths are generate()'s new tokens: the forced language token counts, and
         # the end token only where the model forces it at the limit. CTranslate2's count the language
         # token (the prefix) and never the end token, which it appends.
-        forced_end = getattr(self.base.model.generation_config, "forced_eos_token_id", None) is not None
-        limit = max_length - (1 if forced_end else 0)
+        generation = self.base.model.generation_config
+        forced_end = getattr(generation, "forced_eos_token_id", None) is not None
+        limit = self.base.limit(max_length) - (1 if forced_end else 0)
+        # generate() never emits the generation config's bad words. OPUS-MT's is the pad token, which
+        # CTranslate2 has already removed from Marian vocabularies; others are suppressed here.
+        pad = [tokenizer.pad_token_id]
+        suppress = [list(w) for w in getattr(generation, "bad_words_ids", None) or [] if list(w) != pad]
         least = min(min_length or 0, limit)
         order = sorted(range(len(texts)), key=lambda i: -len(tokens[i]))
         pending = []
@@ -256,6 +267,9 @@ class FastModel:
                 max_decoding_length=limit,
                 min_decoding_length=least,
                 max_batch_size=batch_size,
+                suppress_sequences=[tokenizer.convert_ids_to_tokens(w) for w in suppress]
+                if suppress
+                else None,
                 asynchronous=True,
             )
             pending.append((indices, results, None if forced_end else limit))
@@ -307,20 +321,20 @@ def load_fast(
     if compute_type not in COMPUTE_TYPES:
         raise LoadError(f"unknown compute type '{compute_type}' ({', '.join(COMPUTE_TYPES)})")
     base = load(spec, device, cache_dir=cache_dir, threads=threads)
-    translator = _translator(spec, device, cache_dir, threads, compute_type)
+    translator = _translator(base.folder, device, cache_dir, threads, compute_type)
     quantize = quantize_torch and device.type == "cpu"  # done on first use: see FastModel._torch
     return FastModel(base, translator, compute_type, threads or torch.get_num_threads(), quantize)
 
 
-def _translator(spec: ModelSpec, device: torch.device, cache_dir, threads, compute_type: str):
-    source, name = spec.model, None
-    if not Path(source).expanduser().exists():  # a Hub id: convert from its downloaded folder
-        from huggingface_hub import snapshot_download
+def quantization_of(compute_type: str) -> str:
+    """The weights' type on disk: one int8 conversion serves every int8 compute type."""
+    return "int8" if compute_type.startswith("int8") else compute_type
 
-        source = snapshot_download(spec.model, cache_dir=cache_dir, local_files_only=True)
-        name = spec.model.replace("/", "--")
-    quantization = "int8" if compute_type.startswith("int8") else compute_type
-    folder = converted(str(Path(source).expanduser()), quantization, cache_dir, name)
+
+def _translator(source: Path, device: torch.device, cache_dir, threads, compute_type: str):
+    """A CTranslate2 translator of the folder the torch model came from (for a Hub id: the
+    workbench's copy of its commit, whose name ``org--model@commit`` names the conversion too)."""
+    folder = converted(str(source), quantization_of(compute_type), cache_dir)
     # An unbounded queue: with the default one, submitting a long document's batches blocks until
     # most are decoded, and the constrained search would not start beside them.
     return ctranslate2.Translator(

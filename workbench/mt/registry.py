@@ -9,6 +9,7 @@ A model map file overrides any of it (the format is a stable contract, see the R
     [pairs.en-ar]
     model = "/models/opus-mt-en-ar"
     target_token = ">>ara<<"                # only for multi-target models
+    revision = "…"                          # optional: a Hub branch, tag or commit (default main)
     [multilingual]                          # used for every pair without its own entry
     kind = "m2m100"                         # or "nllb"
     model = "facebook/m2m100_418M"
@@ -19,8 +20,9 @@ pairs), so pairs without an entry pivot through English or fail with a clear mes
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import langs
@@ -69,7 +71,13 @@ class ModelSpec:
     model: str  # Hub id or local directory
     kind: str = "marian"
     target_token: str | None = None
+    revision: str | None = None  # a Hub id's branch, tag or commit (None: main)
     where: str = field(default="", compare=False)  # the map file and section, for error messages
+
+    @property
+    def label(self) -> str:
+        """How translations record the model: the Hub id and commit once pinned, else the id or folder."""
+        return f"{self.model}@{self.revision}" if self.revision else self.model
 
     @property
     def multilingual(self) -> bool:
@@ -93,6 +101,9 @@ class ModelMap:
     multilingual: ModelSpec | None = None
     use_defaults: bool = True
     source: str = "built-in defaults"
+    # (Hub id, revision asked for) → commit: fixed for a job by :meth:`pin`, so that every step and
+    # worker loads the same commit and each translation records it.
+    commits: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     def route(self, src: str, tgt: str) -> list[Step]:
         """The steps that take ``src`` to ``tgt``: a direct model, the multilingual one, or a pivot."""
@@ -106,12 +117,21 @@ class ModelMap:
             first, second = self.direct(src, PIVOT), self.direct(PIVOT, tgt)
             if first and second:
                 return [Step(src, PIVOT, first), Step(PIVOT, tgt, second)]
-        raise ModelMapError(
-            f"{self.source}: no model for {src}→{tgt} and no pivot through English; add "
-            f"[pairs.{src}-{tgt}] (or [pairs.{src}-en] and [pairs.en-{tgt}]) or a [multilingual] model"
-        )
+        if PIVOT in (src, tgt):  # a pivot through English cannot help a pair with English in it
+            hint = f"; add [pairs.{src}-{tgt}]"
+        else:
+            hint = (
+                f" and no pivot through English; add [pairs.{src}-{tgt}] "
+                f"(or [pairs.{src}-{PIVOT}] and [pairs.{PIVOT}-{tgt}])"
+            )
+        raise ModelMapError(f"{self.source}: no model for {src}→{tgt}{hint} or a [multilingual] model")
 
     def direct(self, src: str, tgt: str) -> ModelSpec | None:
+        spec = self._direct(src, tgt)
+        commit = spec and self.commits.get((spec.model, spec.revision))
+        return replace(spec, revision=commit) if spec and commit else spec
+
+    def _direct(self, src: str, tgt: str) -> ModelSpec | None:
         if (src, tgt) in self.pairs:
             return self.pairs[(src, tgt)]
         if self.multilingual:
@@ -119,6 +139,10 @@ class ModelMap:
         if self.use_defaults and (src, tgt) in OPUS_MT:
             return ModelSpec(f"Helsinki-NLP/opus-mt-{src}-{tgt}", "marian", OPUS_MT[(src, tgt)])
         return None
+
+    def pin(self, spec: ModelSpec, commit: str) -> None:
+        """Route ``spec`` (as the map names it) to ``commit`` from now on."""
+        self.commits[(spec.model, spec.revision)] = commit
 
 
 def default_map(engine: str | None = None) -> ModelMap:
@@ -130,8 +154,8 @@ def default_map(engine: str | None = None) -> ModelMap:
     return ModelMap({}, ModelSpec(MULTILINGUAL_DEFAULTS[engine], engine), source=f"--engine {engine}")
 
 
-_PAIR_KEYS = {"model", "target_token", "kind"}
-_MULTI_KEYS = {"model", "kind"}
+_PAIR_KEYS = {"model", "target_token", "kind", "revision"}
+_MULTI_KEYS = {"model", "kind", "revision"}
 
 
 def load_map(path: str | Path, engine: str | None = None) -> ModelMap:
@@ -196,37 +220,32 @@ def _spec(entry: object, where: str, allowed: set[str], base: Path, default_kind
     token = entry.get("target_token")
     if token is not None and not (isinstance(token, str) and token.startswith(">>") and token.endswith("<<")):
         raise ModelMapError(f'{where}: target_token looks like ">>ara<<", not {token!r}')
+    revision = entry.get("revision")
+    if revision is not None and not (isinstance(revision, str) and revision.strip()):
+        raise ModelMapError(f'{where}: revision is a branch, tag or commit, e.g. revision = "main"')
     # A relative local path is read relative to the map file, so maps can travel with their models.
     local = Path(model).expanduser()
     if not local.is_absolute() and (model.startswith(".") or (base / local).exists()):
         model = str((base / local).resolve())
-    return ModelSpec(model, kind, token, where)
+    elif not local.is_absolute() and not _hub_id(model, base):
+        raise ModelMapError(f"{where}: model folder {base / local} does not exist (model = {model!r})")
+    if Path(model).is_absolute() and not Path(model).exists():
+        raise ModelMapError(f"{where}: model folder {model} does not exist")
+    return ModelSpec(model, kind, token, revision, where)
+
+
+def _hub_id(model: str, base: Path) -> bool:
+    """``org/name`` whose ``org`` is no folder beside the map: ``models/nowhere`` next to a ``models``
+    folder is a missing folder, not a repo on the Hub."""
+    org = model.split("/", 1)[0]
+    return re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", model) is not None and not (base / org).is_dir()
 
 
 def cached(spec: ModelSpec, cache_dir: str | None = None) -> bool:
-    """Whether the model can be loaded without network (a local directory, or in the Hub cache)."""
+    """Whether the model can be loaded without network: a local directory, or a Hub model whose
+    weights and tokenizer were fetched and converted (see :mod:`workbench.mt.hub`)."""
     if Path(spec.model).expanduser().exists():
         return True
-    from huggingface_hub import try_to_load_from_cache
+    from .hub import ready
 
-    try:
-        hit = try_to_load_from_cache(spec.model, "config.json", cache_dir=cache_dir)
-    except ValueError:  # not a valid repo id
-        return False
-    return isinstance(hit, str)
-
-
-def pull(spec: ModelSpec, cache_dir: str | None = None) -> str:
-    """Download a Hub model's safetensors weights and tokenizer files; returns the local folder."""
-    if Path(spec.model).expanduser().exists():
-        return str(Path(spec.model).expanduser())
-    from huggingface_hub import snapshot_download
-
-    try:
-        return snapshot_download(
-            spec.model,
-            cache_dir=cache_dir,
-            allow_patterns=["*.json", "*.safetensors", "*.spm", "*.model", "*.txt"],
-        )
-    except Exception as exc:  # network and Hub errors come in many types
-        raise ModelMapError(f"{spec.model}: download failed ({str(exc).splitlines()[0]})") from None
+    return ready(spec, cache_dir) is not None

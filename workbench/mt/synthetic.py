@@ -1,10 +1,15 @@
 """Randomly initialised Marian, M2M100 and NLLB models with a real sentencepiece vocabulary.
 
 No weights can be downloaded in CI, yet the translation code must run exactly as with real models.
-These builders train a sentencepiece model in seconds on the given sentences, create a model of the
-requested size with random weights, and ``save_pretrained`` both (as safetensors) into a folder that
-:func:`workbench.mt.engine.load` then reads like any Hugging Face checkpoint. Tests use tiny sizes;
-the benchmarks use the real opus-mt-en-fr dimensions. Operators can use them to smoke-test a machine.
+These builders train sentencepiece models in seconds on the given sentences, create a model of the
+requested size with random weights, and save both into a folder laid out as the real Hub repos are
+(``../shared/checkpoints``): OPUS-MT with two sentencepiece models (``source.spm``, ``target.spm``)
+over one ``vocab.json``, the 2020 ``tokenizer_config.json`` and the Hub's ``generation_config.json``;
+M2M100 with the released ``special_tokens_map.json`` and legacy tokenizer config; NLLB with a
+``tokenizer.json``. ``weights="bin"`` saves ``pytorch_model.bin`` only, as the main branches of the
+default repos do; ``"safetensors"`` a folder :func:`workbench.mt.engine.load` reads directly. Tests use
+tiny sizes; the benchmarks use the real opus-mt-en-fr dimensions; ``workbench models smoke`` builds
+them for operators to try the pipeline.
 """
 
 from __future__ import annotations
@@ -32,6 +37,25 @@ def train_sentencepiece(sentences: Iterable[str], vocab_size: int, model_type: s
         num_threads=1,
     )
     return buffer.getvalue()
+
+
+def _save_weights(model, folder: Path, weights: str) -> None:
+    """``safetensors`` (transformers' format) or a 2020-style ``pytorch_model.bin`` (a pickled state
+    dict, tied tensors stored once) with config.json beside it."""
+    import torch
+
+    if weights == "safetensors":
+        model.save_pretrained(folder)
+    elif weights == "bin":
+        model.config.save_pretrained(folder)
+        torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    else:
+        raise ValueError(f"weights: safetensors or bin, not {weights!r}")
+
+
+def _write_json(path: Path, data: dict, *, indent: int | None = 2, sort_keys: bool = True) -> None:
+    text = json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
+    path.write_text(text + ("\n" if indent else ""), encoding="utf-8")
 
 
 def _pieces(model: bytes) -> list[str]:
@@ -65,44 +89,65 @@ def build_marian(
     ffn: int = 64,
     target_tokens: Iterable[str] = (),
     seed: int = 0,
+    langs: tuple[str, str] = ("en", "fr"),
+    weights: str = "safetensors",
 ) -> Path:
-    """Save a random Marian model + MarianTokenizer (shared vocabulary) into ``folder``.
+    """Save a random OPUS-MT-style Marian model and its tokenizer files into ``folder``.
 
-    ``target_tokens`` (``>>ara<<``…) are added to the vocabulary, as in OPUS-MT multi-target models.
-    ``model_vocab_size`` pads the vocabulary with unused entries up to a real model's size.
+    As in the released repos, ``source.spm`` and ``target.spm`` are two different sentencepiece
+    models whose pieces share one ``vocab.json``; ``tokenizer_config.json`` is the 2020 one naming
+    the ``langs`` (source, target); ``generation_config.json`` is the Hub's (pad as a bad word,
+    ``max_length`` 512, 4 beams, renormalised logits). ``target_tokens`` (``>>ara<<``…) are added
+    to the vocabulary, as in OPUS-MT multi-target models; ``model_vocab_size`` pads the vocabulary
+    with unused entries up to a real model's size.
     """
     import torch
     from transformers import MarianConfig, MarianMTModel
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    sp_model = train_sentencepiece(sentences, vocab_size)
-    (folder / "source.spm").write_bytes(sp_model)
-    (folder / "target.spm").write_bytes(sp_model)
+    sentences = list(sentences)
+    source_spm = train_sentencepiece(sentences, vocab_size)
+    target_spm = train_sentencepiece(sentences, max(vocab_size - 40, 100))  # another model, as in OPUS-MT
+    (folder / "source.spm").write_bytes(source_spm)
+    (folder / "target.spm").write_bytes(target_spm)
     vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
-    for piece in [*target_tokens, *_pieces(sp_model)]:
+    for piece in [*target_tokens, *_pieces(source_spm), *_pieces(target_spm)]:
         if piece not in vocab and piece not in ("<s>", "<pad>"):
             vocab[piece] = len(vocab)
     while model_vocab_size and len(vocab) < model_vocab_size - 1:
         vocab[f"<unused{len(vocab)}>"] = len(vocab)
     vocab["<pad>"] = len(vocab)
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    (folder / "tokenizer_config.json").write_text(
-        json.dumps({"tokenizer_class": "MarianTokenizer", "separate_vocabs": False, "model_max_length": 512}),
-        encoding="utf-8",
-    )
+    _write_json(  # 42 bytes for two-letter codes, as on the Hub
+        folder / "tokenizer_config.json", {"target_lang": langs[1], "source_lang": langs[0]},
+        indent=None, sort_keys=False,
+    )  # fmt: skip
     torch.manual_seed(seed)
     pad = vocab["<pad>"]
     config = MarianConfig(
         vocab_size=len(vocab),
+        decoder_vocab_size=len(vocab),
         **_dimensions(d_model, layers, heads, ffn),
         pad_token_id=pad,
         eos_token_id=0,
+        bos_token_id=0,
         decoder_start_token_id=pad,
         forced_eos_token_id=0,
         share_encoder_decoder_embeddings=True,
+        scale_embedding=True,
+        activation_function="swish",
+        architectures=["MarianMTModel"],
     )
-    MarianMTModel(config).eval().save_pretrained(folder, safe_serialization=True)
+    _save_weights(MarianMTModel(config).eval(), folder, weights)
+    _write_json(
+        folder / "generation_config.json",
+        {
+            "bad_words_ids": [[pad]], "bos_token_id": 0, "decoder_start_token_id": pad, "eos_token_id": 0,
+            "forced_eos_token_id": 0, "max_length": 512, "num_beams": 4, "pad_token_id": pad,
+            "renormalize_logits": True, "transformers_version": "4.32.0.dev0",
+        },
+    )  # fmt: skip
     return folder
 
 
@@ -116,9 +161,12 @@ def build_m2m100(
     heads: int = 2,
     ffn: int = 64,
     seed: int = 0,
+    weights: str = "safetensors",
 ) -> Path:
-    """Save a random M2M100 model + M2M100Tokenizer (``__en__``-style language tokens)."""
+    """Save a random M2M100 model + M2M100Tokenizer (``__en__``-style language tokens), with the
+    released repo's ``special_tokens_map.json``, ``tokenizer_config.json`` and generation config."""
     from transformers import M2M100Tokenizer
+    from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,9 +178,25 @@ def build_m2m100(
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tokenizer = M2M100Tokenizer(str(folder / "vocab.json"), str(folder / "sentencepiece.bpe.model"))
     tokenizer.save_pretrained(folder)
+    # The released files, byte for byte in form (1140 and 298 bytes on the Hub)
+    codes = [f"__{c}__" for c in FAIRSEQ_LANGUAGE_CODES["m2m100"]]
+    special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+               "pad_token": "<pad>", "additional_special_tokens": codes}  # fmt: skip
+    _write_json(folder / "special_tokens_map.json", special, indent=None, sort_keys=False)
+    legacy = {
+        "src_lang": None, "tgt_lang": None, "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>",
+        "unk_token": "<unk>", "pad_token": "<pad>",
+        "special_tokens_map_file": "m2m_100_1.2B_v2/special_tokens_map.json", "tokenizer_file": None,
+        "name_or_path": "m2m_100_1.2B_v2/", "model_max_length": 1024,
+    }  # fmt: skip
+    _write_json(folder / "tokenizer_config.json", legacy, indent=None, sort_keys=False)
     # As in the released checkpoints: the pieces, then the language tokens, then 8 "madeup" words.
     size = max(tokenizer.lang_code_to_id.values()) + 1 + 8
-    return _save_m2m100(folder, tokenizer, size, _dimensions(d_model, layers, heads, ffn), seed)
+    generation = {"_from_model_config": True, "bos_token_id": 0, "decoder_start_token_id": 2,
+                  "early_stopping": True, "eos_token_id": 2, "max_length": 200, "num_beams": 5,
+                  "pad_token_id": 1, "transformers_version": "4.27.0.dev0"}  # fmt: skip
+    dims = _dimensions(d_model, layers, heads, ffn)
+    return _save_m2m100(folder, tokenizer, size, dims, seed, weights, generation)
 
 
 def build_nllb(
@@ -146,6 +210,7 @@ def build_nllb(
     heads: int = 2,
     ffn: int = 64,
     seed: int = 0,
+    weights: str = "safetensors",
 ) -> Path:
     """Save a random NLLB-200-style model (M2M100 architecture) + NllbTokenizer into ``folder``.
 
@@ -167,12 +232,41 @@ def build_nllb(
     for piece in sorted(extracted["vocab"], key=extracted["vocab"].get):
         vocab.setdefault(piece, len(vocab))
     tokenizer = NllbTokenizer(vocab=vocab, merges=extracted["merges"])
-    tokenizer.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)  # tokenizer.json: the fast tokenizer the Hub repo ships
+    # The released repo's legacy files beside it (564 bytes; the 202 FLORES-200 codes)
+    legacy = {
+        "additional_special_tokens": None, "bos_token": "<s>", "cls_token": "<s>", "eos_token": "</s>",
+        "mask_token": {"__type": "AddedToken", "content": "<mask>", "lstrip": True, "normalized": True,
+                       "rstrip": False, "single_word": False},
+        "model_max_length": 1024, "name_or_path": "facebook/nllb-200-distilled-600M", "pad_token": "<pad>",
+        "sep_token": "</s>", "sp_model_kwargs": {}, "special_tokens_map_file": None, "src_lang": None,
+        "tgt_lang": None, "tokenizer_class": "NllbTokenizer", "unk_token": "<unk>",
+    }  # fmt: skip
+    _write_json(folder / "tokenizer_config.json", legacy)
+    codes = _nllb_codes()
+    special = {"additional_special_tokens": codes, "bos_token": "<s>", "cls_token": "<s>",
+               "eos_token": "</s>", "mask_token": {"content": "<mask>", "lstrip": True, "normalized": True,
+               "rstrip": False, "single_word": False}, "pad_token": "<pad>", "sep_token": "</s>",
+               "unk_token": "<unk>"}  # fmt: skip
+    _write_json(folder / "special_tokens_map.json", special)
     size = max(model_vocab_size or 0, len(tokenizer))
-    return _save_m2m100(folder, tokenizer, size, _dimensions(d_model, layers, heads, ffn), seed)
+    generation = {"_from_model_config": True, "bos_token_id": 0, "decoder_start_token_id": 2,
+                  "eos_token_id": 2, "max_length": 200, "pad_token_id": 1,
+                  "transformers_version": "4.27.0.dev0"}  # fmt: skip
+    dims = _dimensions(d_model, layers, heads, ffn)
+    return _save_m2m100(folder, tokenizer, size, dims, seed, weights, generation)
 
 
-def _save_m2m100(folder: Path, tokenizer, vocab_size: int, dimensions: dict[str, int], seed: int) -> Path:
+def _nllb_codes() -> list[str]:
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    return list(FAIRSEQ_LANGUAGE_CODES)
+
+
+def _save_m2m100(
+    folder: Path, tokenizer, vocab_size: int, dimensions: dict[str, int], seed: int, weights: str,
+    generation: dict,
+) -> Path:  # fmt: skip
     """A random M2M100-architecture model (M2M100 and NLLB) with the tokenizer's special tokens."""
     import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration
@@ -185,6 +279,51 @@ def _save_m2m100(folder: Path, tokenizer, vocab_size: int, dimensions: dict[str,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.eos_token_id,
+        max_length=generation["max_length"],
+        architectures=["M2M100ForConditionalGeneration"],
     )
-    M2M100ForConditionalGeneration(config).eval().save_pretrained(folder, safe_serialization=True)
+    _save_weights(M2M100ForConditionalGeneration(config).eval(), folder, weights)
+    _write_json(folder / "generation_config.json", generation)
     return folder
+
+
+def smoke_sentences() -> list[str]:
+    """Text in the six languages to train the smoke models' vocabularies: the shipped glossaries'
+    terms and the bundled example speech where the checkout has it."""
+    from ..glossary import load_all
+
+    lines = [t.text for g in load_all() for c in g.concepts for e in c.entries.values() for t in e.terms]
+    example = Path(__file__).resolve().parents[2] / "examples" / "unoct-2019-09-26.en.txt"
+    if example.exists():
+        lines += [line for line in example.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines
+
+
+def build_smoke(folder: str | Path) -> Path:
+    """Tiny random models for every pair and a model map using them; returns the map's path.
+
+    OPUS-MT-style Marian models (English into the five others with ``>>ara<<``/``>>cmn_Hans<<``
+    target tokens, the five into English) so that other pairs pivot through English, as with the
+    defaults. Their output is gibberish: they exist to try the pipeline, not to translate.
+    """
+    from .. import langs
+
+    folder = Path(folder)
+    sentences = smoke_sentences()
+    en_x = build_marian(folder / "smoke-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"])
+    x_en = build_marian(folder / "smoke-x-en", sentences, seed=1, langs=("mul", "en"))
+    tokens = {"zh": ">>cmn_Hans<<", "ar": ">>ara<<"}
+    lines = [
+        "# Tiny RANDOM models built by 'workbench models smoke': the output is gibberish.",
+        "defaults = false",
+    ]
+    for lang in langs.CODES:
+        if lang == "en":
+            continue
+        lines += [f"[pairs.en-{lang}]", f'model = "{en_x.name}"']
+        if lang in tokens:
+            lines.append(f'target_token = "{tokens[lang]}"')
+        lines += [f"[pairs.{lang}-en]", f'model = "{x_en.name}"']
+    path = folder / "models.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
