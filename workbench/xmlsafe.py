@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-MAX_BYTES = 200 * 1024 * 1024
+from . import limits
 
 
 class XMLInputError(ValueError):
@@ -31,10 +31,9 @@ def parse(path: str | Path) -> etree._ElementTree:
         size = path.stat().st_size
     except OSError as exc:
         raise XMLInputError(path, f"cannot read the file ({exc.strerror})") from None
-    if size > MAX_BYTES:
-        raise XMLInputError(
-            path, f"file is {size / 2**20:.0f} MB, more than the {MAX_BYTES // 2**20} MB limit"
-        )
+    cap = limits.LIMITS.xml_bytes
+    if size > cap:
+        raise XMLInputError(path, f"file is {size / 2**20:.0f} MB, more than the {cap // 2**20} MB limit")
     if size == 0:
         raise XMLInputError(path, "the file is empty")
     parser = etree.XMLParser(
