@@ -8,6 +8,7 @@ at any moment leaves either all of a write or none of it. The schema version liv
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -170,11 +171,21 @@ def now() -> str:
 class Store:
     """A workbench store in one SQLite file."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH):
+    def __init__(self, path: str | Path = DEFAULT_PATH, *, create: bool = True):
+        """Open the store at ``path``; ``create=False`` (commands that only read or re-check) refuses
+        a missing one instead of creating its folder and an empty store."""
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if create:  # a new store and its folder are the owner's alone, whatever the umask
+                if not self.path.parent.exists():
+                    self.path.parent.mkdir(mode=0o700, parents=True)
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+                target: str | Path = self.path
+            elif not self.path.is_file():
+                raise StoreError(f"{self.path}: no store here (create one with 'workbench ingest')")
+            else:  # read-write, never create: a store deleted meanwhile is not silently recreated
+                target = f"{self.path.absolute().as_uri()}?mode=rw"
+            self.db = sqlite3.connect(target, timeout=30, isolation_level=None, uri=not create)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import tempfile
+import unicodedata
 from pathlib import Path
 
 ROUNDS = 200_000
@@ -37,6 +39,10 @@ def load(path: str | Path) -> dict[str, str]:
         name, sep, stored = line.partition(":")
         if not sep or not name.strip() or stored.count("$") != 3 or not stored.startswith("pbkdf2_sha256$"):
             raise UsersError(f"{path}:{number}: expected 'name:pbkdf2_sha256$…' (use 'workbench users add')")
+        try:
+            check_name(name.strip())
+        except UsersError as exc:
+            raise UsersError(f"{path}:{number}: {exc}") from None
         users[name.strip()] = stored.strip()
     if not users:
         raise UsersError(f"{path}: no users")
@@ -52,12 +58,31 @@ def verify(users: dict[str, str], name: str, password: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt), int(rounds)), stored)
 
 
+def check_name(name: str) -> None:
+    """Refuse a name that would break the file or the logs: ':' ends a name, control and line
+    separator characters split or hide lines, outer spaces are lost when the file is read."""
+    bad = sorted({c for c in name if c == ":" or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if not name or name != name.strip() or bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad) or "spaces around it"
+        raise UsersError(f"{name!r}: not a usable user name ({shown}); use letters, digits, '.', '-', '_'")
+
+
 def add(path: str | Path, name: str, password: str) -> None:
-    """Add or replace ``name`` in the users file (created with owner-only permissions)."""
-    if not name or ":" in name or not password:
-        raise UsersError("a user needs a name without ':' and a password")
+    """Add or replace ``name`` in the users file. The new file is written beside it, owner-only from
+    its creation (never briefly readable by others), then renamed over the old one."""
+    check_name(name)
+    if not password:
+        raise UsersError(f"{name}: a user needs a password")
     path = Path(path)
     users = load(path) if path.exists() and path.read_text(encoding="utf-8").strip() else {}
     users[name] = hash_password(password)
-    path.write_text("".join(f"{n}:{h}\n" for n, h in users.items()), encoding="utf-8")
-    path.chmod(0o600)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{n}:{h}\n" for n, h in users.items()))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
