@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import docx
 import pytest
 from conftest import EXAMPLE
 
-from workbench import ingest
+from workbench import ingest, limits
 from workbench.errors import InputError
 
 SPEECHES = {
@@ -131,9 +132,50 @@ def test_docx_that_is_a_zip_of_something_else(tmp_path: Path):
 def test_docx_zip_bomb_refused_before_unpacking(tmp_path: Path):
     path = tmp_path / "bomb.docx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("word/document.xml", b"\0" * (ingest.MAX_DOCX_UNPACKED + 1))
+        zf.writestr("word/document.xml", b"\0" * (limits.LIMITS.docx_unpacked_bytes + 1))
     assert path.stat().st_size < 2**20
     _expect_error(path, "would unpack to")
+
+
+def _docx_with_body(path: Path, tmp_path: Path, body: bytes) -> Path:
+    """A real .docx (python-docx's package) whose document body is ``body``."""
+    template = tmp_path / "template.docx"
+    docx.Document().save(str(template))
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == "word/document.xml":
+                w = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+                dst.writestr(info.filename, b"<w:document %s><w:body>%s</w:body></w:document>" % (w, body))
+            else:
+                dst.writestr(info, src.read(info))
+    return path
+
+
+def test_docx_bomb_of_tiny_paragraphs_refused_after_reading_a_small_part(tmp_path: Path, monkeypatch):
+    paragraph = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>"
+    path = _docx_with_body(tmp_path / "bomb.docx", tmp_path, paragraph * (40 * 2**20 // len(paragraph)))
+    assert path.stat().st_size < 2**20  # a small upload …
+    read = [0]
+    original = zipfile.ZipExtFile.read
+
+    def counting(self, n=-1):
+        data = original(self, n)
+        read[0] += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+    monkeypatch.setattr(docx, "Document", lambda *a: pytest.fail("python-docx was given the bomb"))
+    _expect_error(path, "more than 100,000 paragraphs")
+    assert read[0] < 10 * 2**20  # … refused after reading a quarter of its 40 MB, not all of it
+
+
+def test_docx_text_over_the_text_limit_is_refused(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(limits, "LIMITS", dataclasses.replace(limits.LIMITS, text_bytes=1000))
+    body = b"<w:p><w:r><w:t>%s</w:t></w:r></w:p>" % (b"The Council met. " * 100)
+    _expect_error(_docx_with_body(tmp_path / "long.docx", tmp_path, body), "more than 1,000 bytes of text")
+    small = b"<w:p><w:r><w:t>The Council met today. It adopted a resolution.</w:t></w:r></w:p>"
+    document = ingest.load(_docx_with_body(tmp_path / "short.docx", tmp_path, small))
+    assert document.text == "The Council met today. It adopted a resolution."
 
 
 def test_undetectable_language(tmp_path: Path):

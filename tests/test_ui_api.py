@@ -151,14 +151,34 @@ def test_split_and_merge(review_server):
     table = load(c, lang="ar")[0]
     source = table["data"][0][2]
     cut = source.index(",") + 1
-    after = c.predict(source[:cut] + "|" + source[cut:], api_name="/split")
+    shown = load(c, lang="ar")[1]
+    after = c.predict(shown, source[:cut] + "|" + source[cut:], api_name="/split")
     assert after[2] == "Split." and len(after[0]["data"]) == 27
     assert after[0]["data"][1][2] == source[cut:].strip()
-    merged = c.predict(api_name="/merge")
+    merged = c.predict(after[1], api_name="/merge")
     assert merged[2] == "Merged with the next segment." and len(merged[0]["data"]) == 26
     assert merged[0]["data"][0][2] == source
     with pytest.raises(AppError, match="one '\\|'"):
-        c.predict("no marker", api_name="/split")
+        c.predict(merged[1], "no marker", api_name="/split")
+
+
+def test_a_merge_from_a_stale_page_is_refused(review_server):
+    stale, fresh = client(review_server), client(review_server, SECOND)
+    table, old_shown = load(stale, lang="ar")[:2]
+    source = table["data"][0][2]
+    cut = source.index(",") + 1
+    shown = load(fresh, lang="ar")[1]
+    split = fresh.predict(shown, source[:cut] + "|" + source[cut:], api_name="/split")  # a new neighbour
+    with pytest.raises(AppError, match="not the one shown"):
+        stale.predict(old_shown, api_name="/merge")  # the stale page would merge a segment it never saw
+    with Store(review_server["store"]) as store:
+        assert len(store.document(1).segments) == 27
+    edited_shown = fresh.predict(edited(split[0], 1, "نص جديد"), split[1], api_name="/save")[1]
+    with pytest.raises(AppError, match="changed meanwhile"):
+        fresh.predict(split[1], api_name="/merge")  # its own page before the save: a version it saw is old
+    merged = fresh.predict(edited_shown, api_name="/merge")
+    assert merged[2] == "Merged with the next segment." and len(merged[0]["data"]) == 26
+    assert merged[0]["data"][0][2] == source
 
 
 def test_comment_shows_in_the_detail(review_server):
@@ -172,7 +192,7 @@ def test_exports_download_and_validate(review_server, tmp_path):
     c = client(review_server)
     files, note = c.predict([1], "all", api_name="/export_tmx")
     names = sorted(f.rsplit("/", 1)[-1] for f in files)
-    assert names == ["memory.en-ar.tmx", "memory.en-fr.tmx", "memory.en-zh.tmx", "memory.tmx"]
+    assert names == [f"memory.en-{t}.tmx" for t in ("ar", "es", "fr", "ru", "zh")] + ["memory.tmx"]
     dtd = etree.DTD(str(shared("tmx", "schemas", "tmx14.dtd")))
     for path in files:
         assert dtd.validate(etree.parse(path)), dtd.error_log

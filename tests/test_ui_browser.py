@@ -18,6 +18,7 @@ from lxml import etree
 from playwright.sync_api import Page, sync_playwright
 
 from workbench import review
+from workbench.cli import main
 from workbench.glossary import load_all
 from workbench.model import Status
 from workbench.store import Store
@@ -252,3 +253,28 @@ def test_review_screen_screenshots(browser, review_server, lang, tmp_path):
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 20_000
     assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_names_and_texts_from_users_render_as_text(browser, review_server, tmp_path):
+    """A document named like a Markdown image and an HTML tag, with such a sentence inside, shows
+    literally everywhere: nothing is fetched from outside (the fixture fails the test if it is)."""
+    trap = "![x](https:evil.example) <img src=https:evil.example>"
+    path = tmp_path / f"{trap}.en.txt"
+    path.write_text(
+        f"The Committee met on Tuesday. It read {trap} aloud. The meeting rose at noon.", encoding="utf-8"
+    )
+    assert main(["ingest", str(path), "--store", str(review_server["store"])]) == 0
+    page = browser()
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#refresh").click()
+    page.wait_for_function("t => document.querySelector('#documents')?.innerText.includes(t)", arg=trap)
+    page.get_by_role("tab", name="Review").click()
+    choose(page, "doc", trap)
+    choose(page, "lang", "fr")
+    page.locator("#load").click()
+    page.wait_for_function("t => document.querySelector('#summary')?.innerText.includes(t)", arg=trap)
+    idle(page)
+    cell(page, 1, 0).click()
+    page.wait_for_function("t => document.querySelector('#detail')?.innerText.includes(t)", arg=trap)
+    assert trap in cell(page, 1, 2).inner_text()
+    assert page.locator("img[src*='evil'], a[href*='evil']").count() == 0

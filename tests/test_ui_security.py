@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import httpx
 import pytest
-from conftest import REVIEWER
+from conftest import REVIEWER, SECOND
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from workbench import review
+from workbench import limits, review
 from workbench.cli import main
 from workbench.model import Document, Origin, Paragraph, Segment, Status
 from workbench.store import Store
@@ -90,3 +91,111 @@ def test_export_file_names_stay_in_their_folder(review_server, tmp_path):
 def test_serve_refuses_the_network_without_a_login(tmp_path, capsys):
     assert main(["serve", "--host", "0.0.0.0", "--store", str(tmp_path / "wb.db")]) == 2
     assert "--auth" in capsys.readouterr().err
+
+
+def test_a_huge_comment_and_an_over_long_translation_are_refused_with_one_line(review_server):
+    client = Client(review_server["url"], auth=REVIEWER, verbose=False)
+    table, shown = client.predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")[:2]
+    sid = table["data"][0][1]
+    with Store(review_server["store"]) as store:
+        before = store.translation(sid, "fr"), store.comments(sid, "fr")
+    with pytest.raises(AppError) as info:
+        client.predict("x" * (30 * 2**20), api_name="/comment")
+    assert str(info.value).count("\n") == 0 and "the comment has 31,457,280 characters" in str(info.value)
+    data = [list(r) for r in table["data"]]
+    data[0][3] = "y" * (limits.LIMITS.target_chars + 1)
+    with pytest.raises(AppError, match="the limit is 20,000"):
+        client.predict({"headers": table["headers"], "data": data, "metadata": None}, shown, api_name="/save")
+    with Store(review_server["store"]) as store:
+        assert (store.translation(sid, "fr"), store.comments(sid, "fr")) == before
+
+
+@pytest.fixture(scope="module")
+def guarded(review_server, tmp_path_factory):
+    """A second server on the same store with its own login guard: its lockouts stay its own."""
+    from conftest import free_port
+
+    from ui.app import launch
+    from workbench import users
+
+    accounts = tmp_path_factory.mktemp("guarded") / "users"
+    users.add(accounts, *REVIEWER)
+    users.add(accounts, *SECOND)
+    port = free_port()
+    app = launch(review_server["ctx"], port=port, auth=users.load(accounts), block=False)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def login(base: str, name: str, password: str) -> httpx.Response:
+    return httpx.post(f"{base}login", data={"username": name, "password": password}, timeout=30)
+
+
+def test_the_page_before_login_shows_no_endpoint_and_no_document(review_server):
+    base = review_server["url"]
+    names = endpoints(review_server)
+    before = httpx.get(base, timeout=10)
+    assert before.status_code == 200 and "gradio_config" in before.text  # Gradio's login page
+    leaks = [n for n in [*names, "named_endpoints", "unoct-2019-09-26"] if n in before.text]
+    assert leaks == []
+    signed_in = httpx.get(base, cookies=login(base, *REVIEWER).cookies, timeout=10)
+    assert "load_page" in signed_in.text and "unoct-2019-09-26" in signed_in.text  # what was withheld
+
+
+def test_the_sixth_wrong_password_in_a_minute_is_refused_and_failures_are_logged(guarded, caplog):
+    for _ in range(5):
+        assert login(guarded, "boris", "guess").status_code == 400
+    refused = login(guarded, "boris", SECOND[1])  # even the right password, while locked
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "try again" in refused.json()["detail"] and "access-token" not in str(refused.cookies)
+    failures = [r.getMessage() for r in caplog.records if r.name == "workbench.login"]
+    assert failures.count("failed login for 'boris' from 127.0.0.1") == 5
+    assert any("refused for 'boris'" in f for f in failures)
+
+
+def test_a_slow_password_check_does_not_hold_up_signed_in_reviewers(review_server, monkeypatch):
+    from workbench import users
+
+    client = Client(review_server["url"], auth=REVIEWER, verbose=False)  # signed in before the patch
+    checking, release = threading.Event(), threading.Event()
+
+    def slow_verify(accounts, name, password):
+        checking.set()
+        release.wait(30)  # a check that lasts until the reviewer's request below has been answered
+        return False
+
+    monkeypatch.setattr(users, "verify", slow_verify)
+    pending = threading.Thread(target=login, args=(review_server["url"], "mallory", "x"))
+    pending.start()
+    try:
+        assert checking.wait(10)
+        table = client.predict(1, "fr", [], "all", "all", "", 1, api_name="/load_page")[0]
+        assert pending.is_alive() and len(table["data"]) > 0  # answered while the check is running
+    finally:
+        release.set()
+        pending.join()
+
+
+def test_lockouts_double_and_a_success_resets_them(monkeypatch):
+    from ui.guard import Attempts
+
+    now = [0.0]
+    attempts = Attempts(clock=lambda: now[0])
+    for _ in range(5):
+        assert attempts.wait("user:anna") == 0
+        attempts.failed("user:anna")
+    assert attempts.wait("user:anna") == 60
+    now[0] += 61
+    for _ in range(5):
+        attempts.failed("user:anna")
+    assert attempts.wait("user:anna") == 120  # the second lockout lasts twice as long
+    now[0] += 121
+    attempts.failed("user:anna")
+    attempts.succeeded("user:anna")
+    for _ in range(4):
+        attempts.failed("user:anna")
+    assert attempts.wait("user:anna") == 0  # the success forgot the earlier failure
+    now[0] += 61
+    for _ in range(4):
+        attempts.failed("user:anna")
+    assert attempts.wait("user:anna") == 0  # failures older than the window do not count

@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from workbench import alignjob, ingest, langs, review, tmx, xliff
+from workbench import alignjob, ingest, langs, limits, review, tmx, xliff
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
 from workbench.mt.registry import ModelMap
@@ -27,7 +27,6 @@ from workbench.translate import Options, translate_documents
 
 TARGET_COLUMN = 3
 COLUMNS = ["#", "id", "source", "target", "status", "origin", "QA"]
-MAX_UPLOAD = "20mb"
 CSS = """
 .gradio-container { font-family: system-ui, "Noto Sans", "WenQuanYi Micro Hei", sans-serif; }
 #detail .rtl, .rtl { direction: rtl; text-align: right; }
@@ -135,7 +134,7 @@ def _reload(store: Store, state: dict, selected: int | None = None) -> tuple[rev
 
 def _summary(page: review.Page) -> str:
     return (
-        f"**{html.escape(page.name)}** ({page.source_lang} → {page.lang}) — page {page.number + 1} of "
+        f"<b>{html.escape(page.name)}</b> ({page.source_lang} → {page.lang}) — page {page.number + 1} of "
         f"{page.pages}, {page.matching} of {page.total} segments match the filters"
     )
 
@@ -199,7 +198,8 @@ def build(ctx: Context) -> gr.Blocks:
         return Store(ctx.store_path)
 
     def fail(exc: Exception) -> gr.Error:
-        return gr.Error(str(exc), print_exception=False)
+        # Gradio shows errors as (sanitised) HTML: the message names files and quotes texts, escaped
+        return gr.Error(html.escape(str(exc)), print_exception=False)
 
     def load(doc_id, lang, refs, status, flag, text, number):
         if doc_id in (None, ""):
@@ -298,32 +298,48 @@ def build(ctx: Context) -> gr.Blocks:
         if not state or not state.get("rows") or not (text or "").strip():
             raise gr.Error("select a segment and write a comment", print_exception=False)
         sid = state["rows"][state["selected"]][0]
-        with open_store() as store:
-            store.add_comment(sid, state["lang"], text.strip(), _who(request))
-            return "", _render_detail(ctx, store, state)
+        try:
+            with open_store() as store:
+                review.comment(store, sid, state["lang"], text.strip(), who=_who(request))
+                return "", _render_detail(ctx, store, state)
+        except WorkbenchError as exc:
+            raise fail(exc) from None
 
-    def split(state, marked):
+    def seen(shown, state, count: int) -> tuple[str, list[tuple[int, str, int]]]:
+        """The selected row and the ``count - 1`` after it as the browser shows them (a split or
+        merge is refused if the store changed since: see Store.split_segment)."""
+        lang, sent = _sent(shown)
+        rows = sent[state["selected"] : state["selected"] + count]
+        if lang != state["lang"] or not rows or rows[0][0] != state["rows"][state["selected"]][0]:
+            raise gr.Error("the page changed meanwhile: reload it", print_exception=False)
+        if len(rows) < count:
+            raise gr.Error("the next segment is not on this page", print_exception=False)
+        return lang, [(i, s, v) for i, s, _, v in rows]
+
+    def split(shown, state, marked):
         if not state or not state.get("rows"):
             raise gr.Error("load a page first", print_exception=False)
         sid, source = state["rows"][state["selected"]][:2]
         marked = marked or ""
         if marked.count("|") != 1 or marked.replace("|", "") != source:
             raise gr.Error("copy the source and put one '|' where it should be split", print_exception=False)
+        lang, rows = seen(shown, state, 1)
         try:
             with open_store() as store:
-                store.split_segment(sid, marked.index("|"))
+                store.split_segment(sid, marked.index("|"), lang=lang, seen=rows)
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
         except WorkbenchError as exc:
             raise fail(exc) from None
 
-    def merge(state, request: gr.Request):
+    def merge(shown, state, request: gr.Request):
         if not state or not state.get("rows"):
             raise gr.Error("load a page first", print_exception=False)
         sid = state["rows"][state["selected"]][0]
+        lang, rows = seen(shown, state, 2)
         try:
             with open_store() as store:
-                store.merge_segments(sid, who=_who(request))
+                store.merge_segments(sid, who=_who(request), lang=lang, seen=rows)
                 page, new_state = _reload(store, state)
                 return (
                     _table(page),
@@ -361,7 +377,8 @@ def build(ctx: Context) -> gr.Blocks:
             with open_store() as store:
                 document = ingest.ingest_file(store, Path(file), None)
                 if not targets:
-                    return f"Stored {document.name} ({document.lang}, {len(document.segments)} segments)."
+                    name, count = html.escape(document.name), len(document.segments)
+                    return f"Stored {name} ({document.lang}, {count} segments)."
                 if ctx.model_map is None:
                     raise gr.Error(
                         "this server has no model map: start it with --model-map", print_exception=False
@@ -380,7 +397,7 @@ def build(ctx: Context) -> gr.Blocks:
                 stats = translate_documents(store, [document.id], wanted, ctx.model_map, ctx.options, bar,
                                             terminology=ctx.terminology)  # fmt: skip
             lines = ", ".join(f"{s.lang}: {s.from_mt} MT, {s.from_tm} TM, {s.failed} failed" for s in stats)
-            return f"Stored {document.name} ({document.lang}) and translated it — {lines}."
+            return f"Stored {html.escape(document.name)} ({document.lang}) and translated it — {lines}."
         except WorkbenchError as exc:
             raise fail(exc) from None
 
@@ -394,8 +411,9 @@ def build(ctx: Context) -> gr.Blocks:
                 translation = ingest.ingest_file(store, Path(file), langs.normalize(lang))
                 (result,) = alignjob.align_documents(store, int(doc_id), [translation.id],
                                                      terminology=ctx.terminology)  # fmt: skip
-            return (f"Aligned {translation.name}: {len(result.beads)} beads, {result.stored} stored, "
-                    f"{result.low_confidence} low-confidence flagged, {result.merged} merged.")  # fmt: skip
+            return (f"Aligned {html.escape(translation.name)}: {len(result.beads)} beads,"
+                    f" {result.stored} stored, {result.low_confidence} low-confidence flagged,"
+                    f" {result.merged} merged.")  # fmt: skip
         except WorkbenchError as exc:
             raise fail(exc) from None
 
@@ -450,7 +468,7 @@ def build(ctx: Context) -> gr.Blocks:
                 next_btn = gr.Button("Next page ▶", elem_id="next-page")
                 confirm_btn = gr.Button("Confirm & next (Ctrl+Enter)", elem_id="confirm")
                 flagged_btn = gr.Button("Next flagged (Ctrl+Shift+F)", elem_id="next-flagged")
-            summary = gr.Markdown(elem_id="summary")
+            summary = gr.HTML(elem_id="summary")  # user texts reach the page escaped, never as Markdown
             message = gr.HTML(elem_id="message")
             grid = gr.Dataframe(
                 headers=COLUMNS, datatype="str", type="array", interactive=True, wrap=True, elem_id="grid",
@@ -481,8 +499,8 @@ def build(ctx: Context) -> gr.Blocks:
             confirm_btn.click(confirm, [shown, state], edits, api_name="confirm")
             flagged_btn.click(next_flagged, state, [state, detail], api_name="next_flagged")
             comment_btn.click(comment, [state, note], [note, detail], api_name="comment")
-            split_btn.click(split, [state, marked], edits, api_name="split")
-            merge_btn.click(merge, state, edits, api_name="merge")
+            split_btn.click(split, [shown, state, marked], edits, api_name="split")
+            merge_btn.click(merge, [shown, state], edits, api_name="merge")
 
         with gr.Tab("Documents"):
             listing = gr.Dataframe(interactive=False, elem_id="documents")
@@ -496,7 +514,7 @@ def build(ctx: Context) -> gr.Blocks:
                 align_doc = gr.Dropdown(choices, label="Of document", elem_id="align-doc")
                 align_lang = gr.Dropdown(codes, label="Its language", elem_id="align-lang")
                 align_btn = gr.Button("Align", elem_id="align")
-            status_line = gr.Markdown(elem_id="documents-status")
+            status_line = gr.HTML(elem_id="documents-status")
             upload_btn.click(upload, [upload_file, targets], status_line, api_name="upload")
             align_btn.click(align_upload, [human_file, align_doc, align_lang], status_line, api_name="align")
 
@@ -534,17 +552,21 @@ def launch(
     auth: dict[str, str] | None = None,
     block: bool = True,
 ):
-    """Start the server (loopback by default, analytics off, no share link, no SSR)."""
-    from workbench import users
+    """Start the server (loopback by default, analytics off, no share link, no SSR). With ``auth``,
+    logins go through :class:`ui.guard.LoginGuard`, and nothing is shown before one (``Gate``)."""
+    from starlette.middleware import Middleware
+
+    from ui.guard import Gate, LoginGuard
 
     app = build(ctx)
-    checker = (lambda name, password: users.verify(auth, name, password)) if auth else None
     app.queue(default_concurrency_limit=8)
     app.launch(
-        server_name=host, server_port=port, share=False, ssr_mode=False, auth=checker,
+        server_name=host, server_port=port, share=False, ssr_mode=False,
+        auth=LoginGuard(auth).check if auth else None,
         auth_message="workbench: sign in with your reviewer account" if auth else None,
-        prevent_thread_lock=not block, show_error=False, quiet=not block, max_file_size=MAX_UPLOAD,
-        allowed_paths=[str(ctx.exports)], css=CSS, js=SHORTCUTS, footer_links=[],
+        prevent_thread_lock=not block, show_error=False, quiet=not block,
+        max_file_size=limits.LIMITS.upload_bytes, allowed_paths=[str(ctx.exports)], css=CSS, js=SHORTCUTS,
+        footer_links=[], app_kwargs={"middleware": [Middleware(Gate)]},
     )  # fmt: skip
     return app
 

@@ -7,6 +7,7 @@ usage (the one-line message says what to do), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         document = store.document(args.doc)
         by_segment: dict[int, list] = {}
         flags: dict[tuple[int, str], list] = {}
@@ -341,7 +342,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .review import recheck
 
     terminology = _terminology(args)
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         document = store.document(args.doc)
         targets = [args.lang] if args.lang else sorted({t.lang for t in store.translations(document.id)})  # type: ignore[arg-type]
         counts: dict[str, int] = {}
@@ -438,7 +439,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if not (args.tmx or args.xliff or args.tbx):
         raise UsageError("say what to export: --tmx FILE, --xliff FOLDER or --tbx FILE")
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         doc_ids = [store.resolve_document(ref) for ref in args.docs]
         if args.tmx:
             paths, warnings, units = tmx.export(
@@ -484,7 +485,7 @@ def cmd_tm_import(args: argparse.Namespace) -> int:
 def cmd_tm_list(args: argparse.Namespace) -> int:
     from . import tm
 
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         for memory_id, name, at, units in tm.memories(store):
             print(f"{memory_id}\t{name}\t{at}\t{units} units")
     return EXIT_OK
@@ -498,7 +499,7 @@ def cmd_tm_search(args: argparse.Namespace) -> int:
     if src is None:
         raise UsageError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=src) if args.to else [c for c in langs.CODES if c != src]
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         for tgt in targets:
             for match in tm.fuzzy(store, text, src, tgt, limit=args.limit, minimum=args.min):
                 print(f"{match.score:5.1f}%\t{tgt}\t{match.source}\t{match.target}\t{match.origin}")
@@ -510,7 +511,7 @@ def cmd_xliff_import(args: argparse.Namespace) -> int:
 
     terminology = _terminology(args)
     conflicts = 0
-    with Store(args.store) as store:
+    with Store(args.store, create=False) as store:
         for path in args.files:
             report = xliff.import_file(store, path, args.who, terminology)
             print(
@@ -928,7 +929,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    umask = None
     try:
+        umask = os.umask(_umask())
         return args.func(args)
     except WorkbenchError as exc:  # the user's to fix; anything else is a bug and keeps its traceback
         print(f"workbench: error: {exc}", file=sys.stderr)
@@ -938,6 +941,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if umask is not None:
+            os.umask(umask)
+
+
+def _umask() -> int:
+    """What the workbench creates (store, logs, exports, the server's cached downloads) is the
+    owner's alone, unless ``WORKBENCH_UMASK`` says otherwise (``027``: the group may read)."""
+    raw = os.environ.get("WORKBENCH_UMASK", "077")
+    try:
+        return int(raw, 8)
+    except ValueError:
+        raise UsageError(f"WORKBENCH_UMASK={raw!r}: expected an octal umask such as 077 or 027") from None
 
 
 if __name__ == "__main__":

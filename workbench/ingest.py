@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import langs
+from . import langs, limits
 from .errors import InputError
 from .model import Document, Paragraph
 from .segment import segment_document
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 SUPPORTED = (".txt", ".md", ".docx")
-MAX_BYTES = 20 * 1024 * 1024  # a long UN report is ~1 MB of text; 100,000 segments fit
-MAX_DOCX_UNPACKED = 200 * 1024 * 1024  # refuse zip bombs before unpacking
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 # ---------------------------------------------------------------- decoding
@@ -284,14 +283,14 @@ def _read_docx(path: Path) -> str:
             unpacked = sum(i.file_size for i in infos)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(path, f"not a readable .docx ({exc})") from None
-    if unpacked > MAX_DOCX_UNPACKED:
+    cap = limits.LIMITS.docx_unpacked_bytes
+    if unpacked > cap:
         raise InputError(
-            path,
-            f"refused: the .docx would unpack to {unpacked // 2**20} MB "
-            f"(limit {MAX_DOCX_UNPACKED // 2**20} MB)",
+            path, f"refused: the .docx would unpack to {unpacked // 2**20} MB (limit {cap // 2**20} MB)"
         )
     if "word/document.xml" not in names:
         raise InputError(path, "a ZIP file but not a Word document (no word/document.xml)")
+    _measure_docx(path)
     import docx  # python-docx; imported here so text-only use does not pay for it
 
     try:
@@ -299,6 +298,34 @@ def _read_docx(path: Path) -> str:
     except Exception as exc:  # python-docx raises many types for damaged packages
         raise InputError(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
     return "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+
+
+def _measure_docx(path: Path) -> None:
+    """Refuse a .docx whose text or paragraph count is over the limits, reading its XML as a stream
+    and stopping at the first limit crossed: python-docx builds the whole tree and an object per
+    paragraph, minutes for a small file that unpacks to millions of tiny paragraphs."""
+    from lxml import etree
+
+    text_cap, paragraph_cap = limits.LIMITS.text_bytes, limits.LIMITS.paragraphs
+    size = paragraphs = 0
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("word/document.xml") as xml:
+            events = etree.iterparse(xml, events=("end",), tag=(f"{W}t", f"{W}p"), resolve_entities=False,
+                                     no_network=True, load_dtd=False)  # fmt: skip
+            for _, element in events:
+                if element.tag == f"{W}t":
+                    size += len((element.text or "").encode("utf-8"))
+                    if size > text_cap:
+                        raise InputError(path, f"refused: more than {text_cap:,} bytes of text")
+                else:
+                    paragraphs += len(element) > 0
+                    if paragraphs > paragraph_cap:
+                        raise InputError(path, f"refused: more than {paragraph_cap:,} paragraphs")
+                    element.clear(keep_tail=True)
+                    while element.getprevious() is not None:  # the parsed siblings: memory stays flat
+                        del element.getparent()[0]
+    except (zipfile.BadZipFile, OSError, etree.XMLSyntaxError) as exc:
+        raise InputError(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
 
 
 def read_text(path: str | Path) -> str:
@@ -320,8 +347,9 @@ def read_text(path: str | Path) -> str:
         if not text.strip():
             raise InputError(path, "the document has no text")
         return prepare_text(text)
-    if size > MAX_BYTES:
-        raise InputError(path, f"the file is {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB")
+    cap = limits.LIMITS.text_bytes
+    if size > cap:
+        raise InputError(path, f"the file is {size / 2**20:.0f} MB; the limit is {cap // 2**20} MB")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -12,7 +12,7 @@ import difflib
 import html
 from dataclasses import dataclass, field
 
-from . import checks
+from . import checks, limits
 from .errors import ConflictError, WorkbenchError
 from .model import Flag, Origin, Status, Translation
 from .store import Store
@@ -50,6 +50,7 @@ def save(
 ) -> Translation:
     """Store a person's translation with its QA flags; :class:`~workbench.store.ConflictError` if
     someone saved a newer version since ``expected_version`` was read."""
+    _within("the translation", text, limits.LIMITS.target_chars)
     source, src, doc_id = store.segment_source(segment_id)
     flags = checks.check(source, text, src, lang, terminology)
     current = store.translation(segment_id, lang)
@@ -253,6 +254,8 @@ def save_page(
     """
     if len(received) != len(sent):
         raise ReviewError(f"the page had {len(sent)} rows, the browser sent {len(received)}")
+    for _, _, rtarget in received:  # all or nothing: no row written when one is refused
+        _within("a translation", rtarget, limits.LIMITS.target_chars)
     report = SaveReport()
     for (sid, source, target, version), (rid, rsource, rtarget) in zip(sent, received, strict=True):
         if rid != sid or rsource != source:
@@ -279,6 +282,18 @@ def save_page(
                 )
             )
     return report
+
+
+def comment(store: Store, segment_id: int, lang: str, text: str, *, who: str | None) -> None:
+    """A reviewer's comment on a segment's translation (refused over the comment limit)."""
+    _within("the comment", text, limits.LIMITS.comment_chars)
+    store.add_comment(segment_id, lang, text, who)
+
+
+def _within(what: str, text: str, cap: int) -> None:
+    """Refuse a person's text over ``cap`` characters before any work is done on it."""
+    if len(text) > cap:
+        raise ReviewError(f"{what} has {len(text):,} characters; the limit is {cap:,}")
 
 
 def confirm(

@@ -8,8 +8,9 @@ at any moment leaves either all of a write or none of it. The schema version liv
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +148,10 @@ class StoreError(WorkbenchError):
     """The store cannot be opened or used; the message names the file."""
 
 
+class StaleError(StoreError):
+    """A split or merge asked for from a page that no longer shows what the store holds."""
+
+
 def now() -> str:
     """UTC timestamp with seconds, ISO 8601 (``2026-11-27T21:40:01Z``)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -155,11 +160,21 @@ def now() -> str:
 class Store:
     """A workbench store in one SQLite file."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH):
+    def __init__(self, path: str | Path = DEFAULT_PATH, *, create: bool = True):
+        """Open the store at ``path``; ``create=False`` (commands that only read or re-check) refuses
+        a missing one instead of creating its folder and an empty store."""
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if create:  # a new store and its folder are the owner's alone, whatever the umask
+                if not self.path.parent.exists():
+                    self.path.parent.mkdir(mode=0o700, parents=True)
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+                target: str | Path = self.path
+            elif not self.path.is_file():
+                raise StoreError(f"{self.path}: no store here (create one with 'workbench ingest')")
+            else:  # read-write, never create: a store deleted meanwhile is not silently recreated
+                target = f"{self.path.absolute().as_uri()}?mode=rw"
+            self.db = sqlite3.connect(target, timeout=30, isolation_level=None, uri=not create)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -356,13 +371,35 @@ class Store:
             "UPDATE segments SET idx = -idx - 1 + ? WHERE document_id = ? AND idx < 0", (delta, doc_id)
         )
 
-    def split_segment(self, segment_id: int, offset: int) -> tuple[int, int]:
+    def _check_seen(self, db: sqlite3.Connection, lang: str, seen: Sequence[tuple[int, str, int]]) -> None:
+        """Raise :class:`StaleError` unless each (segment id, source, version of its ``lang``
+        translation, 0 for none) a page showed is still what the store holds."""
+        for sid, source, version in seen:
+            row = db.execute(
+                "SELECT s.text, t.version FROM segments s LEFT JOIN translations t"
+                " ON t.segment_id = s.id AND t.lang = ? WHERE s.id = ?",
+                (lang, sid),
+            ).fetchone()
+            if row is None or row[0] != source or (row[1] or 0) != version:
+                raise StaleError(f"segment {sid} was changed meanwhile: reload the page")
+
+    def split_segment(
+        self,
+        segment_id: int,
+        offset: int,
+        *,
+        lang: str | None = None,
+        seen: Sequence[tuple[int, str, int]] = (),
+    ) -> tuple[int, int]:
         """Split a segment's source at ``offset`` (characters into its text); the translations stay
-        with the first part. Returns the two segment ids."""
+        with the first part. Returns the two segment ids. ``seen`` (with ``lang``): the segment as the
+        caller's page showed it (see :meth:`_check_seen`); nothing is split if it changed since."""
         with self.transaction() as db:
             row = db.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"{self.path}: no segment {segment_id}")
+            if seen:
+                self._check_seen(db, lang or "", seen)
             text = row["text"]
             head, tail = text[:offset].rstrip(), text[offset:].lstrip()
             if not head or not tail:
@@ -381,9 +418,18 @@ class Store:
             ).lastrowid  # fmt: skip
         return segment_id, new_id  # type: ignore[return-value]
 
-    def merge_segments(self, segment_id: int, who: str | None = None) -> int:
+    def merge_segments(
+        self,
+        segment_id: int,
+        who: str | None = None,
+        *,
+        lang: str | None = None,
+        seen: Sequence[tuple[int, str, int]] = (),
+    ) -> int:
         """Merge a segment with the next one of its paragraph; translations are joined (a new version
-        of the first segment's, with history), so no text is lost."""
+        of the first segment's, with history), so no text is lost. ``seen`` (with ``lang``): the two
+        segments as the caller's page showed them; nothing is merged if the next segment is another
+        one or either changed since (see :meth:`_check_seen`)."""
         from . import langs
 
         with self.transaction() as db:
@@ -396,6 +442,10 @@ class Store:
             ).fetchone()
             if second is None or second["paragraph_id"] != first["paragraph_id"]:
                 raise StoreError(f"segment {segment_id}: no next segment in the same paragraph to merge with")
+            if seen:
+                if [s[0] for s in seen] != [segment_id, second["id"]]:
+                    raise StaleError(f"segment {segment_id}: its next segment is not the one shown: reload")
+                self._check_seen(db, lang or "", seen)
             doc_text = db.execute(
                 "SELECT text FROM documents WHERE id = ?", (first["document_id"],)
             ).fetchone()[0]

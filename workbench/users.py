@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError, UsageError
@@ -36,6 +37,10 @@ def load(path: str | Path) -> dict[str, str]:
         name, sep, stored = line.partition(":")
         if not sep or not name.strip() or stored.count("$") != 3 or not stored.startswith("pbkdf2_sha256$"):
             raise InputError(path, "expected 'name:pbkdf2_sha256$…' (use 'workbench users add')", number)
+        try:
+            check_name(name.strip())
+        except UsageError as exc:
+            raise InputError(path, str(exc), number) from None
         users[name.strip()] = stored.strip()
     if not users:
         raise InputError(path, "no users")
@@ -51,10 +56,21 @@ def verify(users: dict[str, str], name: str, password: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt), int(rounds)), stored)
 
 
+def check_name(name: str) -> None:
+    """Refuse a name that would break the file or the logs: ':' ends a name, control and line
+    separator characters split or hide lines, outer spaces are lost when the file is read."""
+    bad = sorted({c for c in name if c == ":" or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if not name or name != name.strip() or bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad) or "spaces around it"
+        raise UsageError(f"{name!r}: not a usable user name ({shown}); use letters, digits, '.', '-', '_'")
+
+
 def add(path: str | Path, name: str, password: str) -> None:
-    """Add or replace ``name`` in the users file (created with owner-only permissions)."""
-    if not name or ":" in name or not password:
-        raise UsageError("a user needs a name without ':' and a password")
+    """Add or replace ``name`` in the users file, owner-only from its first byte (never briefly readable
+    by others), written whole beside it and then renamed over the old one."""
+    check_name(name)
+    if not password:
+        raise UsageError(f"{name}: a user needs a password")
     path = Path(path)
     users = load(path) if path.exists() and path.read_text(encoding="utf-8").strip() else {}
     users[name] = hash_password(password)

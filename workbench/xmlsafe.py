@@ -12,9 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import limits
 from .errors import InputError
-
-MAX_BYTES = 200 * 1024 * 1024
 
 
 def parse(path: str | Path) -> etree._ElementTree:
@@ -24,8 +23,9 @@ def parse(path: str | Path) -> etree._ElementTree:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(path, f"cannot read the file ({exc.strerror})") from None
-    if size > MAX_BYTES:
-        raise InputError(path, f"file is {size / 2**20:.0f} MB, more than the {MAX_BYTES // 2**20} MB limit")
+    cap = limits.LIMITS.xml_bytes
+    if size > cap:
+        raise InputError(path, f"file is {size / 2**20:.0f} MB, more than the {cap // 2**20} MB limit")
     if size == 0:
         raise InputError(path, "the file is empty")
     parser = etree.XMLParser(
