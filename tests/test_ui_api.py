@@ -157,8 +157,8 @@ def test_split_and_merge(review_server):
     merged = c.predict(api_name="/merge")
     assert merged[2] == "Merged with the next segment." and len(merged[0]["data"]) == 26
     assert merged[0]["data"][0][2] == source
-    with pytest.raises(AppError, match="one '\\|'"):
-        c.predict("no marker", api_name="/split")
+    refused = c.predict("no marker", api_name="/split")  # a message; the table is not blanked
+    assert "one '|'" in refused[2]
 
 
 def test_comment_shows_in_the_detail(review_server):
