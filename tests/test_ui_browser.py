@@ -218,11 +218,11 @@ def test_no_error_blanks_the_list(browser, review_server):
     page = browser()
     open_lang(page, "fr")
     rows = page.locator(".wb-row").count()
-    page.keyboard.press("s")  # split with the caret at the very start: refused by the store
+    page.keyboard.press("s")  # split with the carets at the very start: refused
     page.wait_for_selector("#wb-split-source")
     page.locator("#wb-split-source").evaluate("el => el.setSelectionRange(0, 0)")
     page.keyboard.press("Enter")
-    wait_message(page, "both sides of the cut")
+    wait_message(page, "Not split: ")
     assert page.locator(".wb-row").count() == rows and page.locator("#wb-context[data-segment]").count() == 1
     page.keyboard.press("Escape")
 
@@ -321,7 +321,8 @@ def test_alignment_refuses_an_unset_or_wrong_language(browser, review_server, tm
     page = browser()
     page.get_by_role("tab", name="Documents").click()
     assert page.locator("#align-lang input").input_value() == ""  # no default language
-    page.locator("input[type=file]").nth(1).set_input_files(str(spanish))
+    page.locator("#human-file input[type=file]").set_input_files(str(spanish))
+    page.locator("#human-file").get_by_text(spanish.name).wait_for()
     page.locator("#align-doc input").click()
     page.locator("ul[role=listbox] li", has_text="unoct-2019-09-26").first.click()
     page.locator("#align").click()
@@ -339,7 +340,8 @@ def test_the_document_list_follows_an_upload(browser, review_server, tmp_path):
     speech.write_text("Thank you, Mr. President.\n\nThe meeting is adjourned.\n", encoding="utf-8")
     page = browser()
     page.get_by_role("tab", name="Documents").click()
-    page.locator("input[type=file]").first.set_input_files(str(speech))
+    page.locator("#upload-file input[type=file]").set_input_files(str(speech))
+    page.locator("#upload-file").get_by_text(speech.name).wait_for()
     page.locator("#upload").click()
     page.get_by_text("Stored short-remarks.en.txt").first.wait_for()
     page.get_by_role("tab", name="Review").click()

@@ -498,11 +498,13 @@ def build(ctx: Context) -> gr.Blocks:
             listing = gr.Dataframe(interactive=False, elem_id="documents")
             refresh = gr.Button("Refresh", elem_id="refresh")
             with gr.Row():
-                upload_file = gr.File(label="Speech (.txt, .md, .docx)", file_types=[".txt", ".md", ".docx"])
+                upload_file = gr.File(label="Speech (.txt, .md, .docx)", file_types=[".txt", ".md", ".docx"],
+                                      elem_id="upload-file")  # fmt: skip
                 targets = gr.CheckboxGroup(codes, label="Translate into", elem_id="targets")
                 upload_btn = gr.Button("Store and translate", elem_id="upload")
             with gr.Row():
-                human_file = gr.File(label="Human translation", file_types=[".txt", ".md", ".docx"])
+                human_file = gr.File(label="Human translation", file_types=[".txt", ".md", ".docx"],
+                                     elem_id="human-file")  # fmt: skip
                 align_doc = gr.Dropdown(choices, label="Of document", elem_id="align-doc")
                 align_lang = gr.Dropdown(codes, value=None, label="Its language", elem_id="align-lang")
                 align_btn = gr.Button("Align", elem_id="align")

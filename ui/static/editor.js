@@ -202,7 +202,7 @@ function currentEl() { return S.pos >= 0 ? list.children[S.view[S.pos]] : null; 
 function go(v, edit) {
   if (v < 0 || v >= S.view.length) return;
   closeEditor(false);
-  currentEl()?.classList.remove('active');
+  for (const el of list.querySelectorAll('.wb-row.active')) { el.classList.remove('active'); el.removeAttribute('aria-selected'); }
   S.pos = v;
   const el = currentEl();
   el.classList.add('active');
@@ -368,7 +368,7 @@ function openSplit() {
 async function doSplit(r, source, target, cut) {
   const answer = await call({ op: 'split', id: r.id, lang: S.lang, offset: source.selectionStart, refs: S.refs,
     target_cut: cut.checked ? target.selectionStart : null, version: r.version });
-  if (answer.error) return say(answer.error, 'error');
+  if (answer.error) return say(`Not split: ${answer.error}`, 'error');
   if (answer.conflict) return say(`Not split: segment ${r.n} was changed meanwhile.`, 'conflict');
   closePanel(splitPanel);
   show(answer, answer.focus);
