@@ -196,3 +196,42 @@ def test_documents_upload_and_align(review_server, tmp_path):
     doc_id = c.predict(api_name="/documents")[0]["data"][-1][0]
     result = c.predict(handle_file(str(human)), doc_id, "fr", api_name="/align")
     assert "2 beads" in result
+
+
+def test_serve_prints_no_public_link_hint(tmp_path):
+    """``serve`` says where it listens and nothing a workbench user cannot act on (no share link)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from conftest import ROOT, free_port
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "workbench.cli",
+        "serve",
+        "--store",
+        str(tmp_path / "wb.db"),
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert f"serving {tmp_path / 'wb.db'} on http://127.0.0.1:{port}" in output
+    assert "share=True" not in output and "public link" not in output

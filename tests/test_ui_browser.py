@@ -526,9 +526,11 @@ def test_editor_screenshots(browser, review_server, lang):
         for index, text in REVIEWED[lang].items():
             review.save(store, segments[index].id, lang, text, who="marie", terminology=terminology)
     page = browser()
-    open_lang(page, lang, "Excellency")
+    open_lang(page, lang)
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
+    wait_active(page, 4, editing=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"editor-{lang}.png"
     page.screenshot(path=str(path))

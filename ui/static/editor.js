@@ -219,7 +219,7 @@ function openEditor() {
   const cell = currentEl().querySelector('.tgt');
   const area = h('textarea', { class: 'wb-input', dir: dir(S.lang), lang: S.lang, 'aria-label': `Translation of segment ${r.n}` });
   area.value = r.target;
-  cell.replaceChildren(area);
+  cell.replaceChildren(area, h('span', { class: 'hint', dir: 'ltr' }, 'Ctrl+Enter confirm · Ctrl+S save · Esc cancel · ? keys'));
   S.editing = true; S.original = r.target;
   area.focus();
   area.setSelectionRange(area.value.length, area.value.length);
@@ -323,7 +323,7 @@ function drawContext(r, c) {
   kids.push(h('ol', { class: 'ctx-history', reversed: true }, ...c.history.slice().reverse().map((v) => h('li', {},
     h('button', { class: 'restore', 'data-version': v.version, disabled: v.version === c.version,
       onclick: () => restore(v.version) }, v.version === c.version ? 'current' : `Restore v${v.version}`),
-    ` ${v.who || '?'}, ${v.status}: `, h('span', { dir: dir(S.lang) }, v.text)))));
+    ` ${v.who || 'machine or import'}, ${v.status}: `, h('span', { dir: dir(S.lang) }, v.text)))));
   kids.push(h('p', {}, h('button', { id: 'wb-split-open', onclick: () => openSplit() }, 'Split… (s)'), ' ',
     h('button', { id: 'wb-merge', onclick: () => merge() }, 'Merge with next')));
   ctxPanel.replaceChildren(...kids);
