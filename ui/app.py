@@ -187,7 +187,7 @@ def _conflicts(report: review.SaveReport) -> str:
 
 
 def _doc_choices(store: Store) -> list[tuple[str, int]]:
-    return [(f"{d['id']}: {d['name']} ({d['lang']})", d["id"]) for d in store.documents()]
+    return [(f"{d['id']}: {d['name']} ({d['lang']})", d["id"]) for d in review.source_documents(store)]
 
 
 def build(ctx: Context) -> gr.Blocks:

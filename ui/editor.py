@@ -100,7 +100,7 @@ class Editor:
             "user": who,
             "docs": [
                 {"id": d["id"], "name": d["name"], "lang": d["lang"], "languages": sorted(d["languages"])}
-                for d in store.documents()
+                for d in review.source_documents(store)
             ],
             "langs": [{"code": c, "name": langs.get(c).name, "rtl": langs.get(c).rtl} for c in langs.CODES],
         }

@@ -608,3 +608,22 @@ def progress(store: Store, doc_id: int) -> dict[str, dict[str, int]]:
         counts = out.setdefault(t.lang, {s.value: 0 for s in Status})
         counts[t.status.value] += 1
     return out
+
+
+def source_documents(store: Store) -> list[dict]:
+    """:meth:`Store.documents` without the human translations aligned to another document (their text
+    is reviewed as that document's translation, never as a source of its own)."""
+    documents = store.documents()
+    aligned: dict[str, set[str]] = {}  # language → texts aligned into it
+    for d in documents:
+        for lang in d["languages"]:
+            texts = aligned.setdefault(lang, set())
+            texts.update(t.text for t in store.translations(d["id"], lang) if t.origin == Origin.ALIGNED)
+    out = []
+    for d in documents:
+        first = store.segment_page(d["id"], 0, 1) if not d["languages"] else []
+        texts = aligned.get(d["lang"], set())
+        if first and any(first[0].text in t for t in texts):
+            continue
+        out.append(d)
+    return out
