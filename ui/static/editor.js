@@ -221,7 +221,8 @@ function openEditor() {
   area.value = r.target;
   cell.replaceChildren(area, h('span', { class: 'hint', dir: 'ltr' }, 'Ctrl+Enter confirm · Ctrl+S save · Esc cancel · ? keys'));
   S.editing = true; S.original = r.target;
-  area.focus();
+  area.focus({ preventScroll: true });
+  currentEl().scrollIntoView({ block: 'nearest' });  // the editor is taller than the row was
   area.setSelectionRange(area.value.length, area.value.length);
 }
 
