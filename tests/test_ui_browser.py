@@ -535,3 +535,40 @@ def test_editor_screenshots(browser, review_server, lang):
     path = SCREENSHOTS / f"editor-{lang}.png"
     page.screenshot(path=str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+
+
+def test_find_and_replace_previews_applies_and_undoes_as_one_operation(browser, long_server):
+    """Runs after the keyboard review above: segment 999 is past the twenty it touched."""
+    page = browser(url=long_server["url"])
+    wait_active(page, 1)
+    page.keyboard.press("Control+H")
+    page.keyboard.type("ETATS MEMBRES (998)")  # neither accents nor case need to match
+    page.keyboard.press("Tab")
+    page.keyboard.type("États Membres de la région (998)")
+    page.keyboard.press("Enter")
+    preview = page.locator("#wb-replace-preview")
+    preview.get_by_text("1 segment(s) would change.").wait_for()
+    assert "999: " in preview.inner_text()
+    page.locator("#wb-replace-apply").click()
+    wait_message(page, "Replaced in 1 segment(s)")
+    new = draft(998).replace("États Membres (998)", "États Membres de la région (998)")
+    with Store(long_server["store"]) as store:
+        segment = store.document(long_server["doc"]).segments[998]
+        assert store.translation(segment.id, "fr").text == new
+    page.locator("#wb-replace-undo").click()
+    wait_message(page, "Replace undone in 1 segment(s)")
+    with Store(long_server["store"]) as store:
+        t = store.translation(segment.id, "fr")
+        assert (t.text, t.version) == (draft(998), 3)  # undone by a new version: the history keeps both
+
+
+def test_the_qa_report_jumps_to_a_finding(browser, review_server):
+    page = browser()
+    open_lang(page, "zh")
+    page.keyboard.press("q")
+    first = page.locator("#wb-qa-list .qa-jump").first
+    first.wait_for()
+    number = int(first.inner_text().split()[-1])
+    page.keyboard.press("Enter")  # the first finding has the focus
+    wait_active(page, number, editing=True)
+    assert page.locator("#wb-qa").is_hidden()
