@@ -89,3 +89,15 @@ def test_inconsistency_within_a_document():
     )
     assert set(flagged) == {1, 2}
     assert inconsistent([(1, "Thank you.", "Merci."), (2, "Thank you.", "Merci.")]) == {}
+
+
+def test_a_salutation_may_end_with_a_colon_in_spanish_and_chinese():
+    source = "Excellencies, ladies and gentlemen,"
+    assert "punctuation" not in codes(check(source, "Excelencias, señoras y señores:", "en", "es"))
+    assert "punctuation" not in codes(check(source, "各位阁下，女士们、先生们：", "en", "zh"))
+    assert "punctuation" in codes(check(source, "Excelencias, señoras y señores.", "en", "es"))
+
+
+def test_a_line_break_in_a_translation_is_an_error():
+    flags = check("Thank you.", "Merci\nbeaucoup.", "en", "fr")
+    assert [(f.code, f.severity) for f in flags if f.code == "linebreak"] == [("linebreak", "error")]

@@ -17,6 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from ui import editor
 from workbench import alignjob, ingest, langs, limits, review, tmx, xliff
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
@@ -36,18 +37,16 @@ CSS = """
 #grid table { font-family: inherit; } #grid td { vertical-align: top; }
 #message .conflict { border-left: 4px solid #c00; padding-left: 8px; }
 """
-# Keyboard: Ctrl+Enter confirm and go to the next unconfirmed; Ctrl+Shift+F next flagged segment;
-# Alt+PageDown / Alt+PageUp next / previous page.
+# Table tab keyboard: Alt+PageDown / Alt+PageUp next / previous page. (Confirming and the rest of the
+# keyboard map belong to the editor, ui/static/editor.js: the table has no active-segment editor.)
 SHORTCUTS = """
 () => {
   document.addEventListener('keydown', (e) => {
     const click = (id) => {
       const b = document.getElementById(id);
-      if (b) { e.preventDefault(); b.click(); }
+      if (b && b.offsetParent !== null) { e.preventDefault(); b.click(); }
     };
-    if (e.ctrlKey && e.key === 'Enter') click('confirm');
-    else if (e.ctrlKey && e.shiftKey && (e.key === 'F' || e.key === 'f')) click('next-flagged');
-    else if (e.altKey && e.key === 'PageDown') click('next-page');
+    if (e.altKey && e.key === 'PageDown') click('next-page');
     else if (e.altKey && e.key === 'PageUp') click('prev-page');
   });
 }
@@ -91,7 +90,7 @@ def _table(page: review.Page) -> dict:
     headers = [*COLUMNS[:TARGET_COLUMN], page.lang, *COLUMNS[TARGET_COLUMN + 1 :], *refs]
     data, styling = [], []
     for row in page.rows:
-        data.append([row.index, row.segment_id, row.source, row.target, row.status, row.origin, _qa(row),
+        data.append([row.index + 1, row.segment_id, row.source, row.target, row.status, row.origin, _qa(row),
                      *[row.refs[r] for r in refs]])  # fmt: skip
         styling.append(["", "", _cell_style(page.source_lang), _cell_style(page.lang), "", "", "",
                         *[_cell_style(r) for r in refs]])  # fmt: skip
@@ -188,7 +187,7 @@ def _conflicts(report: review.SaveReport) -> str:
 
 
 def _doc_choices(store: Store) -> list[tuple[str, int]]:
-    return [(f"{d['id']}: {d['name']} ({d['lang']})", d["id"]) for d in store.documents()]
+    return [(f"{d['id']}: {d['name']} ({d['lang']})", d["id"]) for d in review.source_documents(store)]
 
 
 def build(ctx: Context) -> gr.Blocks:
@@ -275,8 +274,9 @@ def build(ctx: Context) -> gr.Blocks:
                 message = (f"<div class='conflict'><b>Not confirmed: changed meanwhile by "
                            f"{html.escape(current.updated_by or 'someone')}.</b> Their text: "
                            f"{html.escape(current.text)}</div>")  # fmt: skip
-            except review.ReviewError as exc:
-                raise fail(exc) from None
+            except review.ReviewError as exc:  # a refusal is a message: the grid stays as it is
+                refused = f"<b>Not confirmed:</b> {html.escape(str(exc))}"
+                return gr.skip(), gr.skip(), gr.skip(), refused, gr.skip()
             page, new_state = _reload(store, state)
             rows = page.rows
             after = [i for i in range(state["selected"] + 1, len(rows)) if rows[i].status != Status.APPROVED]
@@ -316,17 +316,19 @@ def build(ctx: Context) -> gr.Blocks:
             raise gr.Error("the next segment is not on this page", print_exception=False)
         return lang, [(i, s, v) for i, s, _, v in rows]
 
-    def split(shown, state, marked):
+    def split(shown, state, marked, request: gr.Request):
         if not state or not state.get("rows"):
             raise gr.Error("load a page first", print_exception=False)
         sid, source = state["rows"][state["selected"]][:2]
         marked = marked or ""
         if marked.count("|") != 1 or marked.replace("|", "") != source:
-            raise gr.Error("copy the source and put one '|' where it should be split", print_exception=False)
+            refused = "Copy the source and put one '|' where it should split."
+            return gr.skip(), gr.skip(), gr.skip(), refused, gr.skip()
         lang, rows = seen(shown, state, 1)
         try:
             with open_store() as store:
-                store.split_segment(sid, marked.index("|"), lang=lang, seen=rows)
+                review.split(store, sid, marked.index("|"), seen=rows, seen_lang=lang, who=_who(request),
+                             terminology=ctx.terminology)  # fmt: skip
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
         except WorkbenchError as exc:
@@ -408,7 +410,14 @@ def build(ctx: Context) -> gr.Blocks:
             )
         try:
             with open_store() as store:
-                translation = ingest.ingest_file(store, Path(file), langs.normalize(lang))
+                lang = langs.normalize(lang)
+                translation = ingest.load(Path(file), lang)  # read and checked before the store is touched
+                problem = ingest.language_mismatch(translation.text, lang)
+                if translation.lang == store.document(int(doc_id)).lang:
+                    problem = "it is in the document's own language"
+                if problem:
+                    raise gr.Error(f"{translation.name}: {problem}", print_exception=False)
+                ingest.store_document(store, translation)
                 (result,) = alignjob.align_documents(store, int(doc_id), [translation.id],
                                                      terminology=ctx.terminology)  # fmt: skip
             return (f"Aligned {html.escape(translation.name)}: {len(result.beads)} beads,"
@@ -449,6 +458,8 @@ def build(ctx: Context) -> gr.Blocks:
     with gr.Blocks(title="workbench — review") as app:
         gr.Markdown("## workbench — translation review")
         with gr.Tab("Review"):
+            editor.build(ctx)
+        with gr.Tab("Table"):
             state = gr.State({})
             shown = gr.JSON(visible=False)  # what the grid shows, with versions: see _shown
             with gr.Row():
@@ -466,12 +477,13 @@ def build(ctx: Context) -> gr.Blocks:
                 load_btn = gr.Button("Load", variant="primary", elem_id="load")
                 prev_btn = gr.Button("◀ Previous page", elem_id="prev-page")
                 next_btn = gr.Button("Next page ▶", elem_id="next-page")
-                confirm_btn = gr.Button("Confirm & next (Ctrl+Enter)", elem_id="confirm")
+                confirm_btn = gr.Button("Confirm selected row", elem_id="confirm")
                 flagged_btn = gr.Button("Next flagged (Ctrl+Shift+F)", elem_id="next-flagged")
             summary = gr.HTML(elem_id="summary")  # user texts reach the page escaped, never as Markdown
             message = gr.HTML(elem_id="message")
+            # read-only: edits happen in the Review tab's editor (a grid offers Add/Delete row and column)
             grid = gr.Dataframe(
-                headers=COLUMNS, datatype="str", type="array", interactive=True, wrap=True, elem_id="grid",
+                headers=COLUMNS, datatype="str", type="array", interactive=False, wrap=True, elem_id="grid",
                 static_columns=[0, 1, 2, 4, 5, 6], max_height=640,
                 column_widths=["48px", "56px", "34%", "34%", "96px", "72px", "120px"],
             )  # fmt: skip
@@ -506,17 +518,20 @@ def build(ctx: Context) -> gr.Blocks:
             listing = gr.Dataframe(interactive=False, elem_id="documents")
             refresh = gr.Button("Refresh", elem_id="refresh")
             with gr.Row():
-                upload_file = gr.File(label="Speech (.txt, .md, .docx)", file_types=[".txt", ".md", ".docx"])
+                upload_file = gr.File(label="Speech (.txt, .md, .docx)", file_types=[".txt", ".md", ".docx"],
+                                      elem_id="upload-file")  # fmt: skip
                 targets = gr.CheckboxGroup(codes, label="Translate into", elem_id="targets")
                 upload_btn = gr.Button("Store and translate", elem_id="upload")
             with gr.Row():
-                human_file = gr.File(label="Human translation", file_types=[".txt", ".md", ".docx"])
+                human_file = gr.File(label="Human translation", file_types=[".txt", ".md", ".docx"],
+                                     elem_id="human-file")  # fmt: skip
                 align_doc = gr.Dropdown(choices, label="Of document", elem_id="align-doc")
-                align_lang = gr.Dropdown(codes, label="Its language", elem_id="align-lang")
+                align_lang = gr.Dropdown(codes, value=None, label="Its language", elem_id="align-lang")
                 align_btn = gr.Button("Align", elem_id="align")
             status_line = gr.HTML(elem_id="documents-status")
-            upload_btn.click(upload, [upload_file, targets], status_line, api_name="upload")
-            align_btn.click(align_upload, [human_file, align_doc, align_lang], status_line, api_name="align")
+            uploaded = upload_btn.click(upload, [upload_file, targets], status_line, api_name="upload")
+            aligned = align_btn.click(align_upload, [human_file, align_doc, align_lang], status_line,
+                                      api_name="align")  # fmt: skip
 
         with gr.Tab("Export"):
             export_docs = gr.Dropdown(choices, multiselect=True, label="Documents", elem_id="export-docs")
@@ -529,7 +544,7 @@ def build(ctx: Context) -> gr.Blocks:
                 )
                 tmx_btn = gr.Button("Build TMX (six-language and per pair)", elem_id="build-tmx")
             with gr.Row():
-                xliff_lang = gr.Dropdown(codes, label="XLIFF target", elem_id="xliff-lang")
+                xliff_lang = gr.Dropdown(codes, value=None, label="XLIFF target", elem_id="xliff-lang")
                 xliff_version = gr.Radio(["2.1", "1.2"], value="2.1", label="XLIFF version")
                 xliff_btn = gr.Button("Build XLIFF", elem_id="build-xliff")
             files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads")
@@ -540,6 +555,9 @@ def build(ctx: Context) -> gr.Blocks:
             xliff_btn.click(export_xliff, [export_docs, xliff_lang, xliff_version], [files, export_note],
                             api_name="export_xliff")  # fmt: skip
         refresh.click(documents, None, [listing, doc, align_doc, export_docs], api_name="documents")
+        # the lists follow an upload or an alignment without a Refresh
+        for event in (uploaded, aligned):
+            event.success(documents, None, [listing, doc, align_doc, export_docs], api_visibility="private")
         app.load(documents, None, [listing, doc, align_doc, export_docs])
     return app
 
@@ -564,7 +582,7 @@ def launch(
         server_name=host, server_port=port, share=False, ssr_mode=False,
         auth=LoginGuard(auth).check if auth else None,
         auth_message="workbench: sign in with your reviewer account" if auth else None,
-        prevent_thread_lock=not block, show_error=False, quiet=not block,
+        prevent_thread_lock=not block, show_error=False, quiet=True,
         max_file_size=limits.LIMITS.upload_bytes, allowed_paths=[str(ctx.exports)], css=CSS, js=SHORTCUTS,
         footer_links=[], app_kwargs={"middleware": [Middleware(Gate)]},
     )  # fmt: skip

@@ -30,7 +30,9 @@ _END_CLASS = {
     ".": "stop", "。": "stop", "۔": "stop",
     "?": "question", "？": "question", "؟": "question",
     "!": "exclamation", "！": "exclamation",
-    ":": "colon", "：": "colon",
+    # a salutation ends with a comma in English and French but a colon in Spanish and Chinese (UN style)
+    ":": "comma or colon", "：": "comma or colon", ",": "comma or colon", "，": "comma or colon",
+    "،": "comma or colon", "、": "comma or colon",
     ";": "semicolon", "；": "semicolon", "؛": "semicolon",
     "…": "ellipsis",
 }  # fmt: skip
@@ -97,6 +99,8 @@ def check(
             )
         )
     flags += _length_flags(source, target, src, tgt)
+    if "\n" in target or "\r" in target:
+        flags.append(Flag("linebreak", "error", "the translation contains a line break"))
     return flags
 
 

@@ -640,12 +640,9 @@ def _check_language(store: Store, doc_id: int, ref: object, declared: str | None
     """A translation declared French that reads as Russian is a mistake worth stopping for."""
     if declared is None:
         return
-    document = store.document(doc_id)
-    found = ingest.detect_language(document.text)
-    if found is not None and found != declared:
-        raise InputError(
-            ref, f"the text reads as {langs.get(found).name}, not {langs.get(declared).name} as --lang says"
-        )
+    problem = ingest.language_mismatch(store.document(doc_id).text, declared)
+    if problem:
+        raise InputError(ref, f"{problem} as --lang says")
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

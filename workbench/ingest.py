@@ -273,6 +273,14 @@ def detect_language(text: str) -> str | None:
 # ---------------------------------------------------------------- files
 
 
+def language_mismatch(text: str, declared: str) -> str | None:
+    """Why ``text`` cannot be ``declared``'s (it reads as another of the six languages), or None."""
+    found = detect_language(text)
+    if found is not None and found != declared:
+        return f"the text reads as {langs.get(found).name}, not {langs.get(declared).name}"
+    return None
+
+
 def _read_docx(path: Path) -> str:
     if not zipfile.is_zipfile(path):
         raise InputError(path, "not a Word .docx file (it is not a ZIP package)")

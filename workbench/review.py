@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import html
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import checks, limits
@@ -296,6 +298,58 @@ def _within(what: str, text: str, cap: int) -> None:
         raise ReviewError(f"{what} has {len(text):,} characters; the limit is {cap:,}")
 
 
+# Findings a reviewer must look at before approving: confirming over them needs an explicit override.
+GUARDED = ("empty", "term", "forbidden", "numbers", "untranslated", "linebreak")
+
+
+class NeedsOverride(ReviewError):
+    """Approving this text needs an explicit override; ``reasons`` say why, in words."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("confirm anyway? " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+def describe(flag: Flag) -> str:
+    """A QA finding in words ("missing term: Office of Counter-Terrorism → …"), not a code."""
+    if flag.code == "term" and flag.mark and ": " in flag.message:
+        label = flag.message.split(": ")[0]
+        return f"{flag.mark} term: {label}"
+    return flag.message if flag.code in ("numbers", "forbidden") else f"{flag.code}: {flag.message}"
+
+
+def approve(
+    store: Store,
+    segment_id: int,
+    lang: str,
+    text: str,
+    version: int,
+    *,
+    who: str | None,
+    terminology: Terminology | None = None,
+    override: bool = False,
+) -> Translation:
+    """Save ``text`` approved (a conflict if the stored translation changed since ``version``).
+
+    A missing or forbidden term, different numbers, untranslated or empty text or a line break refuse
+    with :class:`NeedsOverride` unless ``override``; an override is recorded as a comment."""
+    current = store.translation(segment_id, lang)
+    if current is not None and current.version != version:  # a newer text is never approved unseen
+        raise ConflictError("the translation changed meanwhile", current)
+    source, src, _ = store.segment_source(segment_id)
+    blocking = [
+        f for f in checks.check(source, text, src, lang, terminology)
+        if f.code in GUARDED and f.severity != "info" and f.mark not in ("suggested", "forced")
+    ]  # fmt: skip
+    if blocking and not override:
+        raise NeedsOverride([describe(f) for f in blocking])
+    saved = save(store, segment_id, lang, text, who=who, status=Status.APPROVED, expected_version=version,
+                 terminology=terminology)  # fmt: skip
+    if blocking:
+        store.add_comment(segment_id, lang, "approved over: " + "; ".join(describe(f) for f in blocking), who)
+    return saved
+
+
 def confirm(
     store: Store,
     segment_id: int,
@@ -304,13 +358,15 @@ def confirm(
     *,
     who: str | None,
     terminology: Terminology | None = None,
+    override: bool = False,
 ) -> Translation:
-    """Approve a segment's current translation as it is (a conflict if it changed since ``version``)."""
+    """Approve a segment's current translation as it is (a conflict if it changed since ``version``;
+    :class:`NeedsOverride` over a missing term, different numbers or untranslated text)."""
     current = store.translation(segment_id, lang)
     if current is None:
         raise ReviewError(f"segment {segment_id} has no {lang} translation to confirm")
-    return save(store, segment_id, lang, current.text, who=who, status=Status.APPROVED,
-                expected_version=version, terminology=terminology)  # fmt: skip
+    return approve(store, segment_id, lang, current.text, version, who=who, terminology=terminology,
+                   override=override)  # fmt: skip
 
 
 # -- a segment in detail ---------------------------------------------------------------------
@@ -384,3 +440,210 @@ def detail(store: Store, segment_id: int, lang: str, terminology: Terminology | 
         store.comments(segment_id, lang),
         [(h.version, h.who, h.at, str(h.new_status), h.new_text) for h in history],
     )
+
+
+# -- the segment editor: context, restore, split, find & replace -----------------------------
+
+
+def context(store: Store, segment_id: int, lang: str, terminology: Terminology | None = None) -> dict:
+    """Everything the editor shows beside a segment: the source with its terms highlighted, the
+    glossary's required renderings, memory matches, the QA findings in words, the first version with a
+    diff, and the history (for restore). Plain data; every text is still to be escaped by the shell."""
+    from . import tm
+
+    source, src, _ = store.segment_source(segment_id)
+    d = detail(store, segment_id, lang, terminology)
+    current = store.translation(segment_id, lang)
+    renderings = []
+    if terminology is not None:
+        seen: set[str] = set()
+        for e in terminology.expectations(source, src, lang):
+            if e.concept_id not in seen:
+                seen.add(e.concept_id)
+                renderings.append({"source": e.match.text, "target": e.preferred, "forms": list(e.forms),
+                                   "required": e.enforced})  # fmt: skip
+    target = current.text if current else ""
+    matches = [
+        {"score": round(m.score), "source": m.source, "target": m.target, "origin": m.origin}
+        for m in tm.fuzzy(store, source, src, lang, limit=6)
+        if not (m.source == source and m.target == target)
+    ][:5]
+    return {
+        "segment": segment_id,
+        "source_html": d.source_html,
+        "target": target,
+        "version": current.version if current else 0,
+        "status": current.status.value if current else "untranslated",
+        "renderings": renderings,
+        "matches": matches,
+        "flags": [{"severity": f.severity, "text": describe(f)} for f in d.flags if f.severity != "info"],
+        "original": d.original,
+        "diff_html": d.diff_html,
+        "history": [
+            {"version": v, "who": w, "at": at, "status": st, "text": t} for v, w, at, st, t in d.history
+        ],
+        "comments": [{"who": w, "at": at, "text": t} for w, at, t in d.comments],
+    }
+
+
+def restore(
+    store: Store,
+    segment_id: int,
+    lang: str,
+    version: int,
+    expected_version: int,
+    *,
+    who: str | None,
+    terminology: Terminology | None = None,
+) -> Translation:
+    """Make an earlier version's text the current one again (a new version: history is never lost)."""
+    current = store.translation(segment_id, lang)
+    old = next((h for h in store.history(current.id) if h.version == version), None) if current else None  # type: ignore[arg-type]
+    if old is None:
+        raise ReviewError(f"segment {segment_id} has no {lang} version {version}")
+    return save(store, segment_id, lang, old.new_text, who=who, expected_version=expected_version,
+                terminology=terminology)  # fmt: skip
+
+
+SPLIT_FLAG = Flag("split", "error", "the source was split: this translation still covers both parts")
+
+
+def split(
+    store: Store,
+    segment_id: int,
+    offset: int,
+    *,
+    lang: str | None = None,
+    target_cut: int | None = None,
+    expected_version: int | None = None,
+    seen: Sequence[tuple[int, str, int]] = (),
+    seen_lang: str | None = None,
+    who: str | None,
+    terminology: Terminology | None = None,
+) -> tuple[int, int]:
+    """Split a segment's source at ``offset``; in ``lang`` the translation is cut at ``target_cut`` and
+    both halves saved and checked. In every other language (and in ``lang`` without a cut) the whole
+    translation stays on the first half as a draft flagged ``split``, and the second half is left
+    untranslated, so translating the document again fills it. ``seen`` (in ``seen_lang``): the segment
+    as the caller's page showed it; nothing is split if it changed since (see Store.split_segment)."""
+    translations = {t.lang: t for t in store.translations(store.segment_source(segment_id)[2])
+                    if t.segment_id == segment_id}  # fmt: skip
+    if lang is not None and target_cut is not None:
+        current = translations.get(lang)
+        if current is None or not 0 < target_cut < len(current.text):
+            raise ReviewError("the translation cut must fall inside the translation")
+        if expected_version is not None and current.version != expected_version:
+            raise ConflictError("the translation changed meanwhile", current)
+    first, second = store.split_segment(segment_id, offset, lang=seen_lang or lang, seen=seen)
+    for code, t in translations.items():
+        if code == lang and target_cut is not None:
+            save(store, first, code, t.text[:target_cut].strip(), who=who, expected_version=t.version,
+                 terminology=terminology)  # fmt: skip
+            save(store, second, code, t.text[target_cut:].strip(), who=who, terminology=terminology)
+        else:
+            saved = save(store, first, code, t.text, who=who, status=Status.DRAFT, expected_version=t.version,
+                         terminology=terminology)  # fmt: skip
+            store.set_flags_many({saved.id: [SPLIT_FLAG]}, codes=("split",))  # type: ignore[dict-item]
+    return first, second
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """``text`` without accents and case, with the index in ``text`` of every folded character (so a
+    match found in the folded text maps back onto the original)."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        bare = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        for f in bare.casefold():
+            out.append(f)
+            where.append(i)
+    return "".join(out), where
+
+
+def replace_in(text: str, find: str, replacement: str) -> str:
+    """Replace every occurrence of ``find`` in ``text``, ignoring accents and case."""
+    needle = fold(find)[0]
+    if not needle:
+        return text
+    folded, where = fold(text)
+    out, last, start = [], 0, folded.find(needle)
+    while start >= 0:
+        a, b = where[start], where[start + len(needle) - 1] + 1
+        if a >= last:
+            out += [text[last:a], replacement]
+            last = b
+        start = folded.find(needle, start + len(needle))
+    return "".join(out) + text[last:]
+
+
+@dataclass
+class Replacement:
+    segment_id: int
+    number: int  # 1-based, as the editor shows it
+    version: int
+    old: str
+    new: str
+
+
+def replace_preview(store: Store, doc_id: int, lang: str, find: str, replacement: str) -> list[Replacement]:
+    """What a find & replace over a document's targets would change (accent- and case-insensitive)."""
+    page = load_page(store, doc_id, lang, size=10**9)
+    out = []
+    for row in page.rows:
+        new = replace_in(row.target, find, replacement) if row.version else row.target
+        if new != row.target:
+            out.append(Replacement(row.segment_id, row.index + 1, row.version, row.target, new))
+    return out
+
+
+def replace_apply(
+    store: Store,
+    lang: str,
+    changes: list[tuple[int, int, str]],
+    *,
+    who: str | None,
+    terminology: Terminology | None = None,
+) -> tuple[list[tuple[int, int, str]], SaveReport]:
+    """Save (segment id, version seen, new text) changes as one operation; returns the reverse
+    operation (segment id, new version, old text), which undoes it through this same function, and
+    the report (a segment someone changed meanwhile is not written but reported)."""
+    undo, report = [], SaveReport()
+    for sid, version, text in changes:
+        old = store.translation(sid, lang)
+        try:
+            saved = save(store, sid, lang, text, who=who, expected_version=version, terminology=terminology)
+        except ConflictError as exc:
+            theirs = exc.current
+            report.conflicts.append(Conflict(sid, 0, text, theirs.text if theirs else "",
+                                             theirs.updated_by if theirs else None))  # fmt: skip
+            continue
+        report.saved.append(sid)
+        undo.append((sid, saved.version, old.text if old else ""))
+    return undo, report
+
+
+def progress(store: Store, doc_id: int) -> dict[str, dict[str, int]]:
+    """Per language, how many of a document's segments are at each status."""
+    out: dict[str, dict[str, int]] = {}
+    for t in store.translations(doc_id):
+        counts = out.setdefault(t.lang, {s.value: 0 for s in Status})
+        counts[t.status.value] += 1
+    return out
+
+
+def source_documents(store: Store) -> list[dict]:
+    """:meth:`Store.documents` without the human translations aligned to another document (their text
+    is reviewed as that document's translation, never as a source of its own)."""
+    documents = store.documents()
+    aligned: dict[str, set[str]] = {}  # language → texts aligned into it
+    for d in documents:
+        for lang in d["languages"]:
+            texts = aligned.setdefault(lang, set())
+            texts.update(t.text for t in store.translations(d["id"], lang) if t.origin == Origin.ALIGNED)
+    out = []
+    for d in documents:
+        first = store.segment_page(d["id"], 0, 1) if not d["languages"] else []
+        texts = aligned.get(d["lang"], set())
+        if first and any(first[0].text in t for t in texts):
+            continue
+        out.append(d)
+    return out
