@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from workbench import alignjob, ingest, langs, review, tmx, xliff
+from workbench import alignjob, ingest, langs, review, tmx, translations, xliff
 from workbench.model import Status
 from workbench.mt.registry import LoadError, ModelMap, ModelMapError
 from workbench.store import ConflictError, Store, StoreError
@@ -310,7 +310,7 @@ def build(ctx: Context) -> gr.Blocks:
             raise gr.Error("copy the source and put one '|' where it should be split", print_exception=False)
         try:
             with open_store() as store:
-                store.split_segment(sid, marked.index("|"))
+                translations.split(store, sid, marked.index("|"), terminology=ctx.terminology)
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
         except StoreError as exc:
@@ -322,7 +322,7 @@ def build(ctx: Context) -> gr.Blocks:
         sid = state["rows"][state["selected"]][0]
         try:
             with open_store() as store:
-                store.merge_segments(sid, who=_who(request))
+                translations.merge(store, sid, who=_who(request), terminology=ctx.terminology)
                 page, new_state = _reload(store, state)
                 return (
                     _table(page),

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__, ingest, langs
 from .evaluate import EvaluationError
 from .glossary import GlossaryError
+from .mt.base import BACKENDS
 from .mt.registry import LoadError, ModelMapError
 from .segment import RulesError
 from .store import DEFAULT_PATH, Store, StoreError
@@ -392,10 +393,9 @@ def cmd_tm_import(args: argparse.Namespace) -> int:
 
 
 def cmd_tm_list(args: argparse.Namespace) -> int:
-    from . import tm
 
     with Store(args.store) as store:
-        for memory_id, name, at, units in tm.memories(store):
+        for memory_id, name, at, units in store.memories():
             print(f"{memory_id}\t{name}\t{at}\t{units} units")
     return EXIT_OK
 
@@ -657,7 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep-models", action="store_true", help="keep every model loaded for the job")
     p.add_argument(
-        "--backend", choices=("torch", "ctranslate2"), default="torch",
+        "--backend", choices=tuple(BACKENDS), default="torch",
         help="ctranslate2: the fast CPU path (segments with enforced terms still get the constrained search)",
     )  # fmt: skip
     p.add_argument(
