@@ -220,12 +220,17 @@ def test_a_unit_failing_with_a_runtime_error_is_counted_alike_by_both_executors(
     """An error inside a unit (out of memory, say; here torch refusing -1 threads when the worker loads
     the model) ends that unit only: logged, its segments counted as failed and left to do, locally and
     on Ray, where the worker's RuntimeError comes back to the driver."""
-    from workbench.distributed import translate_documents_ray
+    from workbench.distributed import ray_executor
     from workbench.mt.registry import load_map
-    from workbench.translate import Options, translate_documents
+    from workbench.translate import Options, run_job, translate_documents
 
     options = Options(beam=2, max_length=12, threads=-1)
-    for name, run in [("local", translate_documents), ("ray", translate_documents_ray)]:
+
+    def on_ray(*args):
+        with ray_executor(options) as execute:
+            return run_job(*args, execute)
+
+    for name, run in [("local", translate_documents), ("ray", on_ray)]:
         with Store(tmp_path / f"{name}.db") as store:
             document = ingest.ingest_file(store, EXAMPLE, "en")
             caplog.clear()

@@ -150,7 +150,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .translate import Options, check_routes, translate_documents
+    from .translate import Options, check_routes, run_job, translate_documents
 
     targets = langs.parse_list(args.to)
     if not targets:
@@ -190,12 +190,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
         check_routes(store, doc_ids, targets, model_map)  # a missing model fails before any work
         try:
             if args.executor == "ray":
-                from .distributed import translate_documents_ray
+                from .distributed import ray_executor
 
-                stats = translate_documents_ray(
-                    store, doc_ids, targets, model_map, options, progress, terminology,
-                    address=args.address, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
-                )  # fmt: skip
+                cluster = {
+                    "address": args.address,
+                    "workers": args.workers,
+                    "gpus_per_worker": args.gpus_per_worker,
+                }
+                with ray_executor(options, **cluster) as execute:
+                    stats = run_job(
+                        store, doc_ids, targets, model_map, options, execute, progress, terminology
+                    )
             else:
                 stats = translate_documents(
                     store, doc_ids, targets, model_map, options, progress, terminology=terminology

@@ -2,7 +2,7 @@
 
 The driver (the machine running ``workbench translate --executor ray``) owns the store and runs the
 local job's loop (:func:`workbench.translate.run_job`): the same groups, units, checks and writes.
-Ray supplies only how a unit runs: on actors that each keep their models loaded
+Ray supplies only how a unit runs (:func:`ray_executor`): on actors that each keep their models loaded
 (:class:`~workbench.translate.ModelPool`), all units at once. Each unit's batches come back to the
 driver, which stores them as the local job does, a unit in one transaction whose writes expect
 nothing stored (without ``--force``): a unit is stored whole or not at all, and a unit finished
@@ -17,13 +17,11 @@ after the last unit written; run the job again to resume.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from .mt.engine import Batch
-from .mt.registry import ModelMap
-from .store import Store
-from .termmatch import Terminology
-from .translate import LangStats, ModelPool, Options, Unit, run_job, run_unit
+from .translate import Executor, ModelPool, Options, Unit, run_unit
 
 
 class Worker:
@@ -51,21 +49,12 @@ class Worker:
         ]
 
 
-def translate_documents_ray(
-    store: Store,
-    doc_ids: list[int],
-    targets: list[str],
-    model_map: ModelMap,
-    options: Options,
-    progress: Callable[[str, int], Callable[[int], None]] | None = None,
-    terminology: Terminology | None = None,
-    *,
-    address: str | None = None,
-    workers: int = 2,
-    gpus_per_worker: float = 0,
-) -> list[LangStats]:
-    """:func:`workbench.translate.translate_documents` on a Ray cluster (``address``: ``auto``,
-    ``HOST:PORT``, or None for a local instance)."""
+@contextmanager
+def ray_executor(
+    options: Options, *, address: str | None = None, workers: int = 2, gpus_per_worker: float = 0
+) -> Iterator[Executor]:
+    """How units run on a Ray cluster (``address``: ``auto``, ``HOST:PORT``, or None for a local
+    instance), for :func:`workbench.translate.run_job`; the workers end with the block."""
     import ray
     from ray.util import ActorPool
 
@@ -84,7 +73,7 @@ def translate_documents_ray(
             yield _next_result(pool)
 
     try:
-        return run_job(store, doc_ids, targets, model_map, options, execute, progress, terminology)
+        yield execute
     finally:
         for a in actors:
             ray.kill(a)

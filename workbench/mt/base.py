@@ -39,14 +39,9 @@ class Translator(Protocol):
     """A loaded model that translates one language pair at a time."""
 
     def translate(
-        self,
-        texts: Sequence[str],
-        src: str,
-        tgt: str,
-        *,
-        constraints: Constraints | None = None,
+        self, texts: Sequence[str], src: str, tgt: str, *, constraints: Constraints | None = None,
         **decoding: Unpack[Decoding],
-    ) -> Iterator[Batch]:
+    ) -> Iterator[Batch]:  # fmt: skip
         """``texts`` in batches, each yielded as it finishes with the positions it holds."""
         ...
 

@@ -131,14 +131,9 @@ class LoadedModel:
 
     @torch.inference_mode()
     def translate(
-        self,
-        texts: Sequence[str],
-        src: str,
-        tgt: str,
-        *,
-        constraints: Constraints | None = None,
+        self, texts: Sequence[str], src: str, tgt: str, *, constraints: Constraints | None = None,
         **decoding: Unpack[Decoding],
-    ) -> Iterator[Batch]:
+    ) -> Iterator[Batch]:  # fmt: skip
         """Translate ``texts`` in length-sorted batches, yielding each batch as it finishes.
 
         Sorting by length (longest first) keeps padding — wasted decoder steps — low; results carry

@@ -125,14 +125,9 @@ class FastModel:
         return self.base.tokenizer
 
     def translate(
-        self,
-        texts: Sequence[str],
-        src: str,
-        tgt: str,
-        *,
-        constraints: Constraints | None = None,
+        self, texts: Sequence[str], src: str, tgt: str, *, constraints: Constraints | None = None,
         **decoding: Unpack[Decoding],
-    ) -> Iterator[Batch]:
+    ) -> Iterator[Batch]:  # fmt: skip
         """Segments with enforced terms go to the constrained search, the others to CTranslate2.
 
         With two threads or more (or on a GPU) the two engines run at once, so they share the
