@@ -199,17 +199,16 @@ def test_both_executors_log_the_forms_a_model_cannot_spell(ray_cluster, tmp_path
     speech = tmp_path / "short.en.txt"
     speech.write_text("Civil society took part.", encoding="utf-8")
     glossary = tmp_path / "omega.tsv"
-    glossary.write_text(
-        "id\ten\tfr\nomega\tCivil society\tΩΨΦ\n", encoding="utf-8"
-    )  # no tiny vocabulary spells it
+    # a French form that no tiny vocabulary can spell
+    glossary.write_text("id\ten\tfr\nomega\tCivil society\tΩΨΦ\n", encoding="utf-8")
     for name, executor in [("local", []), ("ray", ["--executor", "ray", "--workers", "2"])]:
-        log = tmp_path / f"{name}.log"
-        argv = ["translate", str(speech), "--to", "fr", "--model-map", str(model_map), "--glossary",
-                str(glossary), "--no-default-glossaries", "--store", str(tmp_path / f"{name}.db"), "--log",
-                str(log)]  # fmt: skip
+        log, db = tmp_path / f"{name}.log", tmp_path / f"{name}.db"
+        argv = ["translate", str(speech), "--lang", "en", "--to", "fr", "--model-map", str(model_map),
+                "--glossary", str(glossary), "--no-default-glossaries", "--store", str(db),
+                "--log", str(log)]  # fmt: skip
         assert main([*argv, *FAST, *executor]) == 0, name
         assert "the model cannot spell 'ΩΨΦ' (fr)" in log.read_text(encoding="utf-8"), name
-        with Store(tmp_path / f"{name}.db") as store:
+        with Store(db) as store:
             (translation,) = store.translations(1, "fr")
             assert [f.mark for f in store.flags(translation.id) if f.code == "term"] == ["missing"], name
 

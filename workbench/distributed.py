@@ -80,6 +80,14 @@ def ray_executor(
 
 
 def _next_result(pool) -> Iterator[Batch]:
-    """The next unit's batches, waited for when read: a unit's error (a worker's RuntimeError comes
-    back as a subclass of it) then raises inside the job loop, which handles it as a local one."""
-    yield from pool.get_next()
+    """The next unit's batches, waited for when read: a worker's error then raises inside the job
+    loop as itself (not Ray's wrapper), so it is handled and logged as a local one."""
+    from ray.exceptions import RayTaskError
+
+    try:
+        batches = pool.get_next()
+    except RayTaskError as exc:
+        if isinstance(exc.cause, Exception):
+            raise exc.cause from None
+        raise
+    yield from batches
