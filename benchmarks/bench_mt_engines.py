@@ -96,7 +96,7 @@ def main() -> None:
     L = args.tokens
     # NLLB: the tokenizer now adds the source code; generate forces the target code, CTranslate2
     # gets it as a prefix. Marian (forced end token) stops one step earlier in CTranslate2's count.
-    _, forced = default._prepare(texts, "en", "fr")
+    _, forced = default.prepare(texts, "en", "fr")
     prefix = tokenizer.convert_ids_to_tokens([forced["forced_bos_token_id"]]) if forced else None
     forced_end = getattr(default.model.generation_config, "forced_eos_token_id", None) is not None
 

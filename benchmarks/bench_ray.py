@@ -20,11 +20,11 @@ sys.path.insert(0, str(ROOT))
 from conftest import EXAMPLE, training_sentences  # noqa: E402
 
 from workbench import ingest  # noqa: E402
-from workbench.distributed import translate_documents_ray  # noqa: E402
+from workbench.distributed import ray_executor  # noqa: E402
 from workbench.mt.registry import ModelMap, ModelSpec  # noqa: E402
 from workbench.mt.synthetic import build_marian  # noqa: E402
 from workbench.store import Store  # noqa: E402
-from workbench.translate import Options  # noqa: E402
+from workbench.translate import Options, run_job  # noqa: E402
 
 
 def main() -> None:
@@ -51,8 +51,8 @@ def main() -> None:
             ids = [ingest.ingest_file(store, f, "en").id for f in files]
             options = Options(beam=2, max_length=24, batch_size=8, threads=1)
             start = time.perf_counter()
-            stats = translate_documents_ray(store, ids, ["fr", "es", "ru", "zh", "ar"], model_map, options,
-                                            workers=workers)  # fmt: skip
+            with ray_executor(options, workers=workers) as execute:
+                stats = run_job(store, ids, ["fr", "es", "ru", "zh", "ar"], model_map, options, execute)
             seconds = time.perf_counter() - start
         done = sum(s.from_mt for s in stats)
         rates[workers] = done / seconds

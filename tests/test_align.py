@@ -233,3 +233,33 @@ def test_a_translation_ten_times_longer_gets_low_confidence_not_a_crash():
 def test_empty_sides_give_null_beads():
     assert align(["One.", "Two."], [], "en", "fr") == [Bead((0,), ()), Bead((1,), ())]
     assert align([], ["Un."], "en", "fr") == [Bead((), (0,))]
+
+
+def test_alignment_refreshes_the_consistency_check(tmp_path):
+    en = "\n\n".join([
+        "The Secretary-General opened the Counter-Terrorism Week on 26 June 2023.",
+        "Thank you.",
+        "More than 1,000 participants from 150 Member States took part, and civil society was also"
+        " represented.",
+        "Thank you.",
+    ])  # fmt: skip
+    fr = "\n\n".join([
+        "Le Secrétaire général a ouvert la Semaine de la lutte contre le terrorisme le 26 juin 2023.",
+        "Je vous remercie.",
+        "Plus de 1 000 participants venus de 150 États Membres y ont pris part, et la société civile était"
+        " aussi représentée.",
+        "Merci.",
+    ])  # fmt: skip
+    (tmp_path / "a.en.txt").write_text(en, encoding="utf-8")
+    (tmp_path / "a.fr.txt").write_text(fr, encoding="utf-8")
+    argv = ["align", str(tmp_path / "a.en.txt"), str(tmp_path / "a.fr.txt"), "--lang", "fr", "--no-mt"]
+    assert main([*argv, "--store", str(tmp_path / "wb.db")]) == 0
+    with Store(tmp_path / "wb.db") as store:
+        segments = store.document(1).segments
+        texts = [store.translation(s.id, "fr").text for s in segments]
+        assert texts[1] == "Je vous remercie." and texts[3] == "Merci."
+        flags = store.document_flags(1, "fr")
+        inconsistent = [
+            i for i, s in enumerate(segments) if any(f.code == "inconsistent" for f in flags[s.id])
+        ]
+        assert inconsistent == [1, 3]

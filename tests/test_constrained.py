@@ -117,7 +117,7 @@ def test_every_enforced_term_is_in_every_output(tmp_path_factory, data):
 def test_target_language_token_is_never_displaced(tmp_path_factory):
     model = next(m for m in loaded(tmp_path_factory) if m.spec.kind == "m2m100")
     texts = ["Member States and civil society.", "Thank you."]
-    prepared, kwargs = model._prepare(texts, "en", "ru")
+    prepared, kwargs = model.prepare(texts, "en", "ru")
     enc = model.tokenizer(prepared, return_tensors="pt", padding=True)
     ids = [[model.term_ids(["государства-члены"], "ru")], [model.term_ids(["КТУ ООН"], "ru")]]
     report = Report()

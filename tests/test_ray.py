@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE, FAST, ROOT, shared
 
+from workbench import ingest
 from workbench.cli import main
+from workbench.store import Store
 
 pytestmark = pytest.mark.ray
 LANGS = ("ar", "zh", "fr", "ru", "es")
@@ -190,3 +192,48 @@ def test_a_driver_killed_mid_job_keeps_finished_units_and_a_rerun_completes(ray_
     }
     assert con.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 5 * total  # each exactly once
     assert before < 5 * len(segments)  # the kill came before the end: the rerun had work to do
+
+
+def test_both_executors_log_the_forms_a_model_cannot_spell(ray_cluster, tmp_path, model_map):
+    """The dropped-term warning comes from the one job loop, whichever executor ran the unit."""
+    speech = tmp_path / "short.en.txt"
+    speech.write_text("Civil society took part.", encoding="utf-8")
+    glossary = tmp_path / "omega.tsv"
+    # a French form that no tiny vocabulary can spell
+    glossary.write_text("id\ten\tfr\nomega\tCivil society\tΩΨΦ\n", encoding="utf-8")
+    for name, executor in [("local", []), ("ray", ["--executor", "ray", "--workers", "2"])]:
+        log, db = tmp_path / f"{name}.log", tmp_path / f"{name}.db"
+        argv = ["translate", str(speech), "--lang", "en", "--to", "fr", "--model-map", str(model_map),
+                "--glossary", str(glossary), "--no-default-glossaries", "--store", str(db),
+                "--log", str(log)]  # fmt: skip
+        assert main([*argv, *FAST, *executor]) == 0, name
+        assert "the model cannot spell 'ΩΨΦ' (fr)" in log.read_text(encoding="utf-8"), name
+        with Store(db) as store:
+            (translation,) = store.translations(1, "fr")
+            assert [f.mark for f in store.flags(translation.id) if f.code == "term"] == ["missing"], name
+
+
+def test_a_unit_failing_with_a_runtime_error_is_counted_alike_by_both_executors(
+    ray_cluster, tmp_path, model_map, caplog
+):
+    """An error inside a unit (out of memory, say; here torch refusing -1 threads when the worker loads
+    the model) ends that unit only: logged, its segments counted as failed and left to do, locally and
+    on Ray, where the worker's RuntimeError comes back to the driver."""
+    from workbench.distributed import ray_executor
+    from workbench.mt.registry import load_map
+    from workbench.translate import Options, run_job, translate_documents
+
+    options = Options(beam=2, max_length=12, threads=-1)
+
+    def on_ray(*args):
+        with ray_executor(options) as execute:
+            return run_job(*args, execute)
+
+    for name, run in [("local", translate_documents), ("ray", on_ray)]:
+        with Store(tmp_path / f"{name}.db") as store:
+            document = ingest.ingest_file(store, EXAMPLE, "en")
+            caplog.clear()
+            (stats,) = run(store, [document.id], ["fr"], load_map(model_map), options)
+            assert (stats.failed, stats.from_mt) == (len(document.segments), 0), name
+            assert store.translations(document.id) == [], name
+            assert "set_num_threads expects a positive integer" in caplog.text, name

@@ -117,3 +117,38 @@ def test_check_command_recounts_flags(translated, capsys):
     assert main(["check", "1", "--lang", "ru", "--store", str(translated.path)]) == 0
     lines = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
     assert "ru term missing" not in lines and int(lines["ru term forced"]) > 0
+
+
+def test_a_merge_checks_the_joined_text_against_the_joined_source(tmp_path, terms):
+    from workbench import ingest, translations
+
+    doc = ingest.build_document(
+        "The Secretary-General spoke. Civil society listened.", name="m.txt", lang="en"
+    )
+    with Store(tmp_path / "wb.db") as store:
+        ingest.store_document(store, doc)
+        first, _ = store.document(1).segments
+        review.save(store, first.id, "fr", "Le Secrétaire général a parlé.", who="a", terminology=terms)
+        before = {f.concept: f.mark for f in store.flags(store.translation(first.id, "fr").id) if f.concept}
+        assert before == {"secretary_general": "present"}
+        translations.merge(store, first.id, who="a", terminology=terms)
+        merged = store.translation(first.id, "fr")
+        assert merged.text == "Le Secrétaire général a parlé." and merged.status == Status.DRAFT
+        marks = {f.concept: f.mark for f in store.flags(merged.id) if f.concept}
+        assert marks == {"secretary_general": "present", "civil_society": "missing"}
+        assert [h.new_status for h in store.history(merged.id)] == [Status.REVIEWED, Status.DRAFT]
+
+
+def test_a_split_checks_the_translation_against_the_first_part(tmp_path, terms):
+    from workbench import ingest, translations
+
+    doc = ingest.build_document("The Secretary-General thanked civil society.", name="s.txt", lang="en")
+    with Store(tmp_path / "wb.db") as store:
+        ingest.store_document(store, doc)
+        (segment,) = store.document(1).segments
+        text = "Le Secrétaire général a remercié."
+        saved = review.save(store, segment.id, "fr", text, who="a", terminology=terms)
+        assert "civil_society" in {f.concept for f in store.flags(saved.id) if f.mark == "missing"}
+        translations.split(store, segment.id, len("The Secretary-General thanked"), terminology=terms)
+        marks = {f.concept: f.mark for f in store.flags(saved.id) if f.concept}
+        assert marks == {"secretary_general": "present"}  # civil society is the second part's now

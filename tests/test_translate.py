@@ -139,7 +139,7 @@ def test_nllb_language_codes_and_enforced_terms(tiny_models, tmp_path, store_pat
     spec = registry.ModelSpec(str(folder), "nllb")
     model = load(spec)
     tok = model.tokenizer
-    texts, kwargs = model._prepare(["The Council met today."], "en", "ar")
+    texts, kwargs = model.prepare(["The Council met today."], "en", "ar")
     assert tok(texts)["input_ids"][0][0] == tok.convert_tokens_to_ids("eng_Latn")
     assert kwargs["forced_bos_token_id"] == tok.convert_tokens_to_ids("arb_Arab")
     terms = {"fr": "ONUDC", "ar": "مكتب الأمم المتحدة", "zh": "联合国"}

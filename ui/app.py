@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from ui import editor
-from workbench import alignjob, ingest, langs, limits, review, tmx, xliff
+from workbench import alignjob, ingest, langs, limits, review, tmx, translations, xliff
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
 from workbench.mt.registry import ModelMap
@@ -341,7 +341,8 @@ def build(ctx: Context) -> gr.Blocks:
         lang, rows = seen(shown, state, 2)
         try:
             with open_store() as store:
-                store.merge_segments(sid, who=_who(request), lang=lang, seen=rows)
+                translations.merge(store, sid, who=_who(request), terminology=ctx.terminology, lang=lang,
+                                   seen=rows)  # fmt: skip
                 page, new_state = _reload(store, state)
                 return (
                     _table(page),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import checks, langs
+from . import langs, translations
 from .align import Bead, align
 from .errors import InputError, UsageError
 from .model import Document, Flag, Origin, Status
@@ -22,7 +22,6 @@ from .termmatch import Terminology
 from .translate import Options, translate_texts
 
 LOW_CONFIDENCE = 0.5
-KEEP = (Status.REVIEWED, Status.APPROVED)
 
 
 @dataclass
@@ -132,8 +131,12 @@ def _flag_disagreements(results: list[PairResult]) -> None:
 
 
 def _store(store: Store, source: Document, translation: Document, result: PairResult, terminology) -> None:
+    """One language's beads as translations, in one transaction (:func:`workbench.translations.record`):
+    checked against the bead's source, machine work by the store's rule, so a person's is kept."""
     segments, lang = source.segments, result.lang
     sentences = translation.segments
+    firsts: list[int] = []  # positions in ``writes`` of each bead's first segment
+    writes: list[translations.Write] = []
     for bead in result.beads:
         if not bead.tgt:
             result.untranslated += len(bead.src)
@@ -142,7 +145,6 @@ def _store(store: Store, source: Document, translation: Document, result: PairRe
             result.extra += len(bead.tgt)
             continue
         text = join([sentences[t].text for t in bead.tgt], lang)
-        first = segments[bead.src[0]]
         flags: list[Flag] = []
         if bead.confidence < LOW_CONFIDENCE:
             flags.append(Flag("alignment", "warning", f"low alignment confidence ({bead.confidence:.2f})"))
@@ -153,26 +155,23 @@ def _store(store: Store, source: Document, translation: Document, result: PairRe
             flags.append(
                 Flag("alignment", "warning", "the languages disagree on the sentence boundaries here")
             )
-        source_text = join([segments[s].text for s in bead.src], source.lang)
-        own = checks.check(source_text, text, source.lang, lang, terminology)
-        if _put(store, first.id, lang, text, Status.TRANSLATED, bead.confidence, flags + own):  # type: ignore[arg-type]
-            result.stored += 1
-        else:
-            result.kept += 1
+        aligned = {"origin": Origin.ALIGNED, "engine": "align", "confidence": bead.confidence}
+        firsts.append(len(writes))
+        writes.append(
+            translations.Write(
+                segments[bead.src[0]].id, lang, text, **aligned, notes=tuple(flags),  # type: ignore[arg-type]
+                source=join([segments[s].text for s in bead.src], source.lang),
+            )
+        )  # fmt: skip
         for s in bead.src[1:]:  # merged into the first segment's translation
             result.merged += 1
             note = Flag("alignment", "warning", f"translated together with segment {bead.src[0]} (merged)")
-            _put(store, segments[s].id, lang, "", Status.DRAFT, bead.confidence, [note, *flags])  # type: ignore[arg-type]
-
-
-def _put(
-    store: Store, segment_id: int, lang: str, text: str, status: Status, confidence: float, flags
-) -> bool:
-    current = store.translation(segment_id, lang)
-    if current is not None and (current.status in KEEP or current.origin == Origin.HUMAN):
-        return False
-    store.put_translation(
-        segment_id, lang, text, origin=Origin.ALIGNED, status=status, engine="align", flags=flags,
-        confidence=confidence,
-    )  # fmt: skip
-    return True
+            writes.append(
+                translations.Write(
+                    segments[s].id, lang, "", **aligned, status=Status.DRAFT,  # type: ignore[arg-type]
+                    notes=(note, *flags), checked=False,
+                )
+            )  # fmt: skip
+    saved = translations.record(store, writes, terminology)
+    result.stored = sum(1 for i in firsts if saved[i] is not None)
+    result.kept = len(firsts) - result.stored

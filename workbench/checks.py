@@ -16,7 +16,6 @@ import regex
 
 from . import langs
 from .model import Flag
-from .store import Store
 from .termmatch import Terminology
 
 # Typical length of a text in each language relative to its English original (characters, no spaces).
@@ -211,15 +210,3 @@ def inconsistent(pairs: Iterable[tuple[int, str, str]]) -> dict[int, Flag]:
                     f"the same source is translated {len(variants)} ways in this document",
                 )
     return out
-
-
-def refresh_consistency(store: Store, doc_id: int, lang: str) -> None:
-    """Re-flag, in one transaction, the segments of a document translated inconsistently."""
-    document = store.document(doc_id)
-    current = {t.segment_id: t for t in store.translations(doc_id, lang)}
-    pairs = [(s.id, s.text, current[s.id].text) for s in document.segments if s.id in current]
-    flagged = inconsistent(pairs)  # type: ignore[arg-type]
-    store.set_flags_many(
-        {t.id: [flagged[sid]] if sid in flagged else [] for sid, t in current.items()},  # type: ignore[misc]
-        codes=("inconsistent",),
-    )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__, ingest, langs
 from .errors import InputError, UsageError, WorkbenchError
+from .mt.base import BACKENDS
 from .mt.registry import ModelMapError
 from .segment import Segmenter
 from .store import DEFAULT_PATH, Store
@@ -142,7 +143,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from .translate import Options, check_routes, translate_documents
+    from .translate import Options, check_routes, run_job, translate_documents
 
     targets = langs.parse_list(args.to)
     if not targets:
@@ -192,12 +193,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
                 model_map, steps, args.cache_dir, announce=lambda m: print(f"workbench: {m}", file=sys.stderr)
             )
             if args.executor == "ray":
-                from .distributed import translate_documents_ray
+                from .distributed import ray_executor
 
-                stats = translate_documents_ray(
-                    store, doc_ids, targets, model_map, options, progress, terminology,
-                    address=args.address, workers=args.workers, gpus_per_worker=args.gpus_per_worker,
-                )  # fmt: skip
+                cluster = {
+                    "address": args.address,
+                    "workers": args.workers,
+                    "gpus_per_worker": args.gpus_per_worker,
+                }
+                with ray_executor(options, **cluster) as execute:
+                    stats = run_job(
+                        store, doc_ids, targets, model_map, options, execute, progress, terminology
+                    )
             else:
                 stats = translate_documents(
                     store, doc_ids, targets, model_map, options, progress, terminology=terminology
@@ -483,10 +489,9 @@ def cmd_tm_import(args: argparse.Namespace) -> int:
 
 
 def cmd_tm_list(args: argparse.Namespace) -> int:
-    from . import tm
 
     with Store(args.store, create=False) as store:
-        for memory_id, name, at, units in tm.memories(store):
+        for memory_id, name, at, units in store.memories():
             print(f"{memory_id}\t{name}\t{at}\t{units} units")
     return EXIT_OK
 
@@ -760,7 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep-models", action="store_true", help="keep every model loaded for the job")
     p.add_argument(
-        "--backend", choices=("torch", "ctranslate2"), default="torch",
+        "--backend", choices=tuple(BACKENDS), default="torch",
         help="ctranslate2: the fast CPU path (segments with enforced terms still get the constrained search)",
     )  # fmt: skip
     p.add_argument(

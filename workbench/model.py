@@ -90,6 +90,16 @@ class Translation:
     id: int | None = None
     confidence: float | None = None  # of the alignment bead, for origin "aligned"
 
+    @property
+    def persons_work(self) -> bool:
+        """Written or passed by a person: no machine writer (MT, TM, alignment) replaces it."""
+        return persons_work(self.origin, self.status)
+
+
+def persons_work(origin: Origin, status: Status) -> bool:
+    """The one rule of what a machine may not overwrite: a person's text, or a reviewed one."""
+    return origin == Origin.HUMAN or status in (Status.REVIEWED, Status.APPROVED)
+
 
 @dataclass
 class HistoryEntry:

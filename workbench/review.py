@@ -2,8 +2,8 @@
 
 The review interface (``ui/``) and scripts call these functions; nothing else writes a person's
 text, so every human edit is re-checked (terms, numbers, …), versioned, and refused when someone else
-saved the same segment meanwhile. A browser can change only target texts: the ids, sources and row
-count of a page are checked against what the server sent.
+saved the same segment meanwhile (:func:`workbench.translations.record`). A browser can change only
+target texts: the ids, sources and row count of a page are checked against what the server sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import checks, limits
+from . import checks, limits, translations
 from .errors import ConflictError, WorkbenchError
 from .model import Flag, Origin, Status, Translation
 from .store import Store
@@ -53,11 +53,9 @@ def save(
     """Store a person's translation with its QA flags; :class:`~workbench.store.ConflictError` if
     someone saved a newer version since ``expected_version`` was read."""
     _within("the translation", text, limits.LIMITS.target_chars)
-    source, src, doc_id = store.segment_source(segment_id)
-    flags = checks.check(source, text, src, lang, terminology)
     current = store.translation(segment_id, lang)
     unchanged = current is not None and current.text == text  # a confirmation keeps where it came from
-    saved = store.put_translation(
+    write = translations.Write(
         segment_id,
         lang,
         text,
@@ -65,11 +63,12 @@ def save(
         status=status,
         engine=current.engine if unchanged else None,  # type: ignore[union-attr]
         who=who,
-        expected_version=expected_version,
-        flags=flags,
         confidence=current.confidence if unchanged else None,  # type: ignore[union-attr]
+        expected_version=expected_version,
+        by_person=True,
     )
-    checks.refresh_consistency(store, doc_id, lang)
+    saved = translations.record(store, [write], terminology)[0]
+    assert saved is not None  # a person's write is stored or refused with a ConflictError
     return saved
 
 
@@ -79,16 +78,7 @@ def recheck(
     """Run the QA checks again on a document's translations into ``lang`` (after a glossary change,
     say); returns the flags by (code, mark or severity). Terms the decoder forced stay marked forced:
     the texts have not changed."""
-    document = store.document(doc_id)
-    current = {t.segment_id: t for t in store.translations(doc_id, lang)}
-    updates = {}
-    for segment in document.segments:
-        t = current.get(segment.id)  # type: ignore[arg-type]
-        if t is not None:
-            forced = {f.concept for f in store.flags(t.id) if f.mark == "forced" and f.concept}  # type: ignore[arg-type]
-            updates[t.id] = checks.check(segment.text, t.text, document.lang, lang, terminology, forced)
-    store.set_flags_many(updates)  # type: ignore[arg-type]
-    checks.refresh_consistency(store, doc_id, lang)
+    translations.recheck(store, store.translations(doc_id, lang), terminology)
     counts: dict[tuple[str, str], int] = {}
     for flags in store.document_flags(doc_id, lang).values():
         for flag in flags:
@@ -207,9 +197,7 @@ def _plain_page(store: Store, doc_id: int, lang: str, number: int, size: int, re
     current = store.translations_of(ids, lang) if ids else {}  # type: ignore[arg-type]
     flags = store.flags_of(ids, lang) if ids else {}  # type: ignore[arg-type]
     others = {r: store.translations_of(ids, r) if ids else {} for r in refs}  # type: ignore[arg-type]
-    name, source_lang = store.db.execute(
-        "SELECT name, lang FROM documents WHERE id = ?", (doc_id,)
-    ).fetchone()
+    name, source_lang = store.document_name_lang(doc_id)
     rows = []
     for segment in segments:
         t = current.get(segment.id)  # type: ignore[arg-type]
@@ -526,24 +514,25 @@ def split(
     translation stays on the first half as a draft flagged ``split``, and the second half is left
     untranslated, so translating the document again fills it. ``seen`` (in ``seen_lang``): the segment
     as the caller's page showed it; nothing is split if it changed since (see Store.split_segment)."""
-    translations = {t.lang: t for t in store.translations(store.segment_source(segment_id)[2])
-                    if t.segment_id == segment_id}  # fmt: skip
+    existing = {t.lang: t for t in store.segment_translations(segment_id)}
     if lang is not None and target_cut is not None:
-        current = translations.get(lang)
+        current = existing.get(lang)
         if current is None or not 0 < target_cut < len(current.text):
             raise ReviewError("the translation cut must fall inside the translation")
         if expected_version is not None and current.version != expected_version:
             raise ConflictError("the translation changed meanwhile", current)
-    first, second = store.split_segment(segment_id, offset, lang=seen_lang or lang, seen=seen)
-    for code, t in translations.items():
-        if code == lang and target_cut is not None:
-            save(store, first, code, t.text[:target_cut].strip(), who=who, expected_version=t.version,
-                 terminology=terminology)  # fmt: skip
-            save(store, second, code, t.text[target_cut:].strip(), who=who, terminology=terminology)
-        else:
-            saved = save(store, first, code, t.text, who=who, status=Status.DRAFT, expected_version=t.version,
-                         terminology=terminology)  # fmt: skip
-            store.set_flags_many({saved.id: [SPLIT_FLAG]}, codes=("split",))  # type: ignore[dict-item]
+    with store.transaction():  # the split and every half's text, or nothing
+        first, second = translations.split(store, segment_id, offset, terminology=terminology,
+                                           lang=seen_lang or lang, seen=seen)  # fmt: skip
+        for code, t in existing.items():
+            if code == lang and target_cut is not None:
+                save(store, first, code, t.text[:target_cut].strip(), who=who, expected_version=t.version,
+                     terminology=terminology)  # fmt: skip
+                save(store, second, code, t.text[target_cut:].strip(), who=who, terminology=terminology)
+            else:
+                saved = save(store, first, code, t.text, who=who, status=Status.DRAFT,
+                             expected_version=t.version, terminology=terminology)  # fmt: skip
+                store.set_flags_many({saved.id: [SPLIT_FLAG]}, codes=("split",))  # type: ignore[dict-item]
     return first, second
 
 

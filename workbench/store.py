@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ConflictError, NotFoundError, WorkbenchError
-from .model import Document, Flag, HistoryEntry, Origin, Paragraph, Segment, Status, Translation
+from .model import Document, Flag, HistoryEntry, Origin, Paragraph, Segment, Status, Translation, persons_work
 
 DEFAULT_PATH = Path("aligned") / "workbench.db"
 
@@ -194,15 +194,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+        Nested inside another, it is a savepoint of the outer one, so a caller can make several
+        store writes (a translation, its flags, the document's consistency flags) one transaction.
+        """
+        nested = self.db.in_transaction
+        self.db.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
         try:
             yield self.db
-            self.db.execute("COMMIT")
+            self.db.execute("RELEASE nested" if nested else "COMMIT")
         except BaseException as exc:
-            if self.db.in_transaction:
+            if nested and self.db.in_transaction:
+                self.db.execute("ROLLBACK TO nested")
+                self.db.execute("RELEASE nested")
+            elif self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode == sqlite3.SQLITE_FULL:
+            full = isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode == sqlite3.SQLITE_FULL
+            if full and not nested:
                 raise StoreError(f"{self.path}: the disk is full; nothing of this step was saved") from None
             raise
 
@@ -273,10 +282,14 @@ class Store:
 
     def document_lang(self, doc_id: int) -> str:
         """The language of a stored document (without loading its segments)."""
-        row = self.db.execute("SELECT lang FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return self.document_name_lang(doc_id)[1]
+
+    def document_name_lang(self, doc_id: int) -> tuple[str, str]:
+        """(name, language) of a stored document (without loading its segments)."""
+        row = self.db.execute("SELECT name, lang FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"{self.path}: no document {doc_id}")
-        return row["lang"]
+        return row["name"], row["lang"]
 
     def document(self, ref: str | int) -> Document:
         """Load a whole document with its paragraphs and segments."""
@@ -392,8 +405,9 @@ class Store:
         seen: Sequence[tuple[int, str, int]] = (),
     ) -> tuple[int, int]:
         """Split a segment's source at ``offset`` (characters into its text); the translations stay
-        with the first part. Returns the two segment ids. ``seen`` (with ``lang``): the segment as the
-        caller's page showed it (see :meth:`_check_seen`); nothing is split if it changed since."""
+        with the first part (:func:`workbench.translations.split` checks them against it). Returns the
+        two segment ids. ``seen`` (with ``lang``): the segment as the caller's page showed it (see
+        :meth:`_check_seen`); nothing is split if it changed since."""
         with self.transaction() as db:
             row = db.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
             if row is None:
@@ -426,10 +440,11 @@ class Store:
         lang: str | None = None,
         seen: Sequence[tuple[int, str, int]] = (),
     ) -> int:
-        """Merge a segment with the next one of its paragraph; translations are joined (a new version
-        of the first segment's, with history), so no text is lost. ``seen`` (with ``lang``): the two
-        segments as the caller's page showed them; nothing is merged if the next segment is another
-        one or either changed since (see :meth:`_check_seen`)."""
+        """Merge a segment with the next one of its paragraph; translations are joined (a new draft
+        version of the first segment's, with history), so no text is lost. The joined texts keep
+        their old flags: :func:`workbench.translations.merge` checks them in the same transaction.
+        ``seen`` (with ``lang``): the two segments as the caller's page showed them; nothing is merged
+        if the next segment is another one or either changed since (see :meth:`_check_seen`)."""
         from . import langs
 
         with self.transaction() as db:
@@ -452,7 +467,6 @@ class Store:
             merged = doc_text[first["start"] : second["end"]]
             if merged.replace(" ", "") != (first["text"] + second["text"]).replace(" ", ""):
                 merged = f"{first['text']} {second['text']}"  # offsets moved by an earlier split
-            stamp = now()
             mine = {
                 r["lang"]: r
                 for r in db.execute("SELECT * FROM translations WHERE segment_id = ?", (segment_id,))
@@ -464,25 +478,16 @@ class Store:
             for lang in sorted(set(mine) | set(theirs)):
                 parts = [r["text"] for r in (mine.get(lang), theirs.get(lang)) if r is not None and r["text"]]
                 text = ("" if not langs.get(lang).spaced else " ").join(parts)
-                if lang in mine:
-                    current = mine[lang]
-                    version = current["version"] + 1
+                if lang not in mine:  # the second's translation moves over, with its history
                     db.execute(
-                        "UPDATE translations SET text = ?, status = 'draft', version = ?, updated_by = ?,"
-                        " updated_at = ? WHERE id = ?",
-                        (text, version, who, stamp, current["id"]),
+                        "UPDATE translations SET segment_id = ? WHERE id = ?",
+                        (segment_id, theirs[lang]["id"]),
                     )
-                    db.execute(
-                        "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
-                        " new_status, who, at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?)",
-                        (current["id"], version, current["text"], text, current["status"], who, stamp),
-                    )
-                else:
-                    db.execute(
-                        "UPDATE translations SET segment_id = ?, text = ?, status = 'draft', updated_by = ?,"
-                        " updated_at = ? WHERE id = ?",
-                        (segment_id, text, who, stamp, theirs[lang]["id"]),
-                    )
+                current = _translation(mine.get(lang) or theirs[lang])
+                self.put_translation(
+                    segment_id, lang, text, origin=current.origin, status=Status.DRAFT, engine=current.engine,
+                    who=who, expected_version=current.version, by_person=True, confidence=current.confidence,
+                )  # fmt: skip
             db.execute('UPDATE segments SET text = ?, "end" = ?, raw_end = ? WHERE id = ?',
                        (merged, second["end"], second["raw_end"], segment_id))  # fmt: skip
             db.execute("DELETE FROM segments WHERE id = ?", (second["id"],))
@@ -506,6 +511,23 @@ class Store:
             "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
         ).fetchone()
         return _translation(row) if row else None
+
+    def segment_translations(self, segment_id: int) -> list[Translation]:
+        """Every translation of one segment, by language."""
+        rows = self.db.execute("SELECT * FROM translations WHERE segment_id = ? ORDER BY lang", (segment_id,))
+        return [_translation(r) for r in rows]
+
+    def consistency_rows(self, doc_id: int, lang: str) -> list[tuple[int, str, int, str, str | None]]:
+        """(segment id, source, translation id, target, its 'inconsistent' flag's message or None) of
+        each translated segment of a document, in one query: the consistency check reads only this."""
+        rows = self.db.execute(
+            "SELECT s.id, s.text, t.id, t.text, f.message FROM segments s"
+            " JOIN translations t ON t.segment_id = s.id AND t.lang = ?"
+            " LEFT JOIN flags f ON f.translation_id = t.id AND f.code = 'inconsistent'"
+            " WHERE s.document_id = ? ORDER BY s.idx",
+            (lang, doc_id),
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def segment_source(self, segment_id: int) -> tuple[str, str, int]:
         """(source text, source language, document id) of a segment."""
@@ -547,80 +569,70 @@ class Store:
         engine: str | None = None,
         who: str | None = None,
         expected_version: int | None = None,
-        replace: bool = True,
+        by_person: bool | None = None,
         flags: list[Flag] | None = None,
         confidence: float | None = None,
-    ) -> Translation:
-        """Write one translation in its own transaction, with a history record.
+    ) -> Translation | None:
+        """Write one translation with a history record, by the one overwrite rule; returns it, or
+        None where the rule keeps what is stored.
 
-        ``expected_version`` makes the write conditional: if the stored version differs (someone
-        saved in between), nothing is written and :class:`ConflictError` carries the current
-        translation. ``replace=False`` keeps an existing translation (a resumed job never
-        overwrites work already done). ``flags`` (the QA checks of ``text``) replace the stored
-        ones in the same transaction, so a text is never stored with the flags of another.
+        The rule: ``expected_version`` is the version the writer read (0: none); if the stored one
+        differs, someone wrote in between. A machine write (MT, TM, alignment: ``by_person`` false,
+        which is the default unless the text is a person's, see :func:`~workbench.model.persons_work`)
+        then leaves the store as it is, and never replaces a person's work at all: a resumed or
+        retried job neither redoes nor doubles anything. A person's write on a stale version raises
+        :class:`ConflictError` with the current translation. ``flags`` (the QA checks of ``text``)
+        replace the stored ones in the same transaction, so a text is never stored with the flags of
+        another. Writers go through :func:`workbench.translations.record`, which checks the text.
         """
+        if by_person is None:
+            by_person = persons_work(origin, status)
         with self.transaction() as db:
-            return self._put(
-                db, segment_id, lang, text, origin=origin, status=status, engine=engine, who=who,
-                expected_version=expected_version, replace=replace, flags=flags, confidence=confidence,
-            )  # fmt: skip
-
-    def put_translations(self, items: list[dict]) -> list[Translation]:
-        """Several :meth:`put_translation` writes (their keyword arguments) in one transaction: all or
-        none (a distributed job stores each work unit this way)."""
-        with self.transaction() as db:
-            return [self._put(db, **item) for item in items]
-
-    def _put(
-        self, db: sqlite3.Connection, segment_id: int, lang: str, text: str, *, origin: Origin,
-        status: Status, engine: str | None = None, who: str | None = None,
-        expected_version: int | None = None, replace: bool = True, flags: list[Flag] | None = None,
-        confidence: float | None = None,
-    ) -> Translation:  # fmt: skip
-        row = db.execute(
-            "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
-        ).fetchone()
-        stamp = now()
-        if row is None:
-            if expected_version not in (None, 0):
-                raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
-            tid = db.execute(
-                "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
-                " version, updated_by, updated_at, confidence) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                (segment_id, lang, text, origin.value, status.value, engine, who, stamp, confidence),
-            ).lastrowid
-            db.execute(
-                "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
-                " new_status, who, at) VALUES (?, 1, NULL, ?, NULL, ?, ?, ?)",
-                (tid, text, status.value, who, stamp),
-            )
-        else:
-            current = _translation(row)
-            if not replace:
-                return current
-            if expected_version is not None and expected_version != current.version:
-                raise ConflictError(
-                    f"segment {segment_id} ({lang}) was changed by {current.updated_by or 'someone'}"
-                    f" at {current.updated_at} (version {current.version}, you edited version"
-                    f" {expected_version}); their text: {current.text}",
-                    current,
+            row = db.execute(
+                "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
+            ).fetchone()
+            current = _translation(row) if row else None
+            if current is None and expected_version not in (None, 0):
+                if by_person:
+                    raise ConflictError("the translation was deleted meanwhile", None)  # type: ignore[arg-type]
+                return None
+            if current is not None and expected_version not in (None, current.version):
+                if by_person:
+                    raise ConflictError(
+                        f"segment {segment_id} ({lang}) was changed by {current.updated_by or 'someone'}"
+                        f" at {current.updated_at} (version {current.version}, you edited version"
+                        f" {expected_version}); their text: {current.text}",
+                        current,
+                    )
+                return None
+            if current is not None and current.persons_work and not by_person:
+                return None
+            stamp = now()
+            if current is None:
+                tid, version = (
+                    db.execute(
+                        "INSERT INTO translations (segment_id, lang, text, origin, status, engine,"
+                        " version, updated_by, updated_at, confidence) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                        (segment_id, lang, text, origin.value, status.value, engine, who, stamp, confidence),
+                    ).lastrowid,
+                    1,
                 )
-            version = current.version + 1
-            db.execute(
-                "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
-                " version = ?, updated_by = ?, updated_at = ?, confidence = ? WHERE id = ?",
-                (text, origin.value, status.value, engine, version, who, stamp, confidence, current.id),
-            )
+            else:
+                tid, version = current.id, current.version + 1
+                db.execute(
+                    "UPDATE translations SET text = ?, origin = ?, status = ?, engine = ?,"
+                    " version = ?, updated_by = ?, updated_at = ?, confidence = ? WHERE id = ?",
+                    (text, origin.value, status.value, engine, version, who, stamp, confidence, tid),
+                )
             db.execute(
                 "INSERT INTO history (translation_id, version, old_text, new_text, old_status,"
                 " new_status, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (current.id, version, current.text, text, current.status.value, status.value, who, stamp),
-            )
-        out = db.execute(
-            "SELECT * FROM translations WHERE segment_id = ? AND lang = ?", (segment_id, lang)
-        ).fetchone()
-        if flags is not None:
-            _write_flags(db, out["id"], flags)
+                (tid, version, current.text if current else None, text,
+                 current.status.value if current else None, status.value, who, stamp),
+            )  # fmt: skip
+            if flags is not None:
+                _write_flags(db, tid, flags)  # type: ignore[arg-type]
+            out = db.execute("SELECT * FROM translations WHERE id = ?", (tid,)).fetchone()
         return _translation(out)
 
     def add_comment(self, segment_id: int, lang: str, text: str, who: str | None) -> None:
@@ -672,6 +684,89 @@ class Store:
         with self.transaction() as db:
             for translation_id, items in flags.items():
                 _write_flags(db, translation_id, items, codes)
+
+    # ------------------------------------------------------------ translation memory
+
+    def memory_id(self, sha256: str) -> int | None:
+        """The id of an imported memory with these bytes."""
+        row = self.db.execute("SELECT id FROM memories WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def add_memory(
+        self,
+        name: str,
+        path: str,
+        sha256: str,
+        units: list[tuple[str | None, str | None, list[tuple[str, str, str]]]],
+    ) -> int:
+        """Store a memory in one transaction: ``units`` are (tuid, note, [(lang, text, key), …])."""
+        with self.transaction() as db:
+            memory_id = db.execute(
+                "INSERT INTO memories (name, path, sha256, imported_at) VALUES (?, ?, ?, ?)",
+                (name, path, sha256, now()),
+            ).lastrowid
+            for tuid, note, variants in units:
+                unit_id = db.execute(
+                    "INSERT INTO tm_units (memory_id, tuid, note) VALUES (?, ?, ?)", (memory_id, tuid, note)
+                ).lastrowid
+                db.executemany(
+                    "INSERT INTO tm_variants (unit_id, lang, text, key) VALUES (?, ?, ?, ?)",
+                    [(unit_id, *variant) for variant in variants],
+                )
+        return memory_id  # type: ignore[return-value]
+
+    def approved_translation(
+        self, text: str, src: str, tgt: str, exclude_segment: int | None = None
+    ) -> str | None:
+        """The newest approved translation into ``tgt`` of a segment whose source is ``text``."""
+        row = self.db.execute(
+            "SELECT t.text FROM segments s JOIN documents d ON d.id = s.document_id"
+            " JOIN translations t ON t.segment_id = s.id"
+            " WHERE s.text = ? AND d.lang = ? AND t.lang = ? AND t.status = 'approved' AND s.id != ?"
+            " ORDER BY t.updated_at DESC, t.id DESC LIMIT 1",
+            (text, src, tgt, exclude_segment or -1),
+        ).fetchone()
+        return row[0] if row else None
+
+    def memory_translation(self, key: str, src: str, tgt: str) -> str | None:
+        """The newest imported variant in ``tgt`` of a unit whose ``src`` variant has this key."""
+        row = self.db.execute(
+            "SELECT tv.text FROM tm_variants sv JOIN tm_variants tv ON tv.unit_id = sv.unit_id"
+            " WHERE sv.lang = ? AND sv.key = ? AND tv.lang = ? ORDER BY sv.id DESC LIMIT 1",
+            (src, key, tgt),
+        ).fetchone()
+        return row[0] if row else None
+
+    def memory_candidates(
+        self, query: str, src: str, tgt: str, limit: int = 200
+    ) -> list[tuple[str, str, str]]:
+        """(source, target, memory name) of imported units whose source matches the FTS5 ``query``."""
+        rows = self.db.execute(
+            "SELECT sv.text, tv.text, m.name FROM tm_fts JOIN tm_variants sv ON sv.id = tm_fts.rowid"
+            " JOIN tm_variants tv ON tv.unit_id = sv.unit_id AND tv.lang = ?"
+            " JOIN tm_units u ON u.id = sv.unit_id JOIN memories m ON m.id = u.memory_id"
+            " WHERE tm_fts MATCH ? AND sv.lang = ? ORDER BY rank LIMIT ?",
+            (tgt, query, src, limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def approved_pairs(self, src: str, tgt: str) -> list[tuple[str, str]]:
+        """(source, target) of every approved translation from ``src`` into ``tgt``."""
+        rows = self.db.execute(
+            "SELECT s.text, t.text FROM segments s JOIN documents d ON d.id = s.document_id"
+            " JOIN translations t ON t.segment_id = s.id"
+            " WHERE d.lang = ? AND t.lang = ? AND t.status = 'approved'",
+            (src, tgt),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def memories(self) -> list[tuple[int, str, str, int]]:
+        """(id, name, imported at, units) of every imported memory."""
+        rows = self.db.execute(
+            "SELECT m.id, m.name, m.imported_at, COUNT(u.id) FROM memories m"
+            " LEFT JOIN tm_units u ON u.memory_id = m.id GROUP BY m.id ORDER BY m.id"
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]

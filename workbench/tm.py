@@ -17,7 +17,7 @@ import regex
 from rapidfuzz.distance import Levenshtein
 
 from . import langs, tmx
-from .store import Store, now
+from .store import Store
 
 _WORDS = regex.compile(r"\w+|[^\w\s]")
 
@@ -52,48 +52,23 @@ def import_tmx(store: Store, path: str | Path, name: str | None = None) -> Impor
     path = Path(path)
     units, skipped = tmx.read(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    row = store.db.execute("SELECT id FROM memories WHERE sha256 = ?", (digest,)).fetchone()
-    if row:
-        return ImportResult(row[0], len(units), 0, skipped, already=True)
-    variants = 0
-    with store.transaction() as db:
-        memory_id = db.execute(
-            "INSERT INTO memories (name, path, sha256, imported_at) VALUES (?, ?, ?, ?)",
-            (name or path.stem, str(path), digest, now()),
-        ).lastrowid
-        for unit in units:
-            if len(unit.variants) < 2:
-                continue
-            unit_id = db.execute(
-                "INSERT INTO tm_units (memory_id, tuid, note) VALUES (?, ?, ?)",
-                (memory_id, unit.tuid, unit.note),
-            ).lastrowid
-            db.executemany(
-                "INSERT INTO tm_variants (unit_id, lang, text, key) VALUES (?, ?, ?, ?)",
-                [(unit_id, lang, text, key(text)) for lang, text in unit.variants.items()],
-            )
-            variants += len(unit.variants)
-    return ImportResult(memory_id, len(units), variants, skipped)  # type: ignore[arg-type]
+    found = store.memory_id(digest)
+    if found is not None:
+        return ImportResult(found, len(units), 0, skipped, already=True)
+    kept = [
+        (unit.tuid, unit.note, [(lang, text, key(text)) for lang, text in unit.variants.items()])
+        for unit in units
+        if len(unit.variants) >= 2
+    ]
+    memory_id = store.add_memory(name or path.stem, str(path), digest, kept)
+    return ImportResult(memory_id, len(units), sum(len(v) for _, _, v in kept), skipped)
 
 
 def exact(store: Store, text: str, src: str, tgt: str, exclude_segment: int | None = None) -> str | None:
     """The newest reusable translation of exactly ``text``: approved work in the store first, then
     imported memories."""
-    row = store.db.execute(
-        "SELECT t.text FROM segments s JOIN documents d ON d.id = s.document_id"
-        " JOIN translations t ON t.segment_id = s.id"
-        " WHERE s.text = ? AND d.lang = ? AND t.lang = ? AND t.status = 'approved' AND s.id != ?"
-        " ORDER BY t.updated_at DESC, t.id DESC LIMIT 1",
-        (text, src, tgt, exclude_segment or -1),
-    ).fetchone()
-    if row:
-        return row[0]
-    row = store.db.execute(
-        "SELECT tv.text FROM tm_variants sv JOIN tm_variants tv ON tv.unit_id = sv.unit_id"
-        " WHERE sv.lang = ? AND sv.key = ? AND tv.lang = ? ORDER BY sv.id DESC LIMIT 1",
-        (src, key(text), tgt),
-    ).fetchone()
-    return row[0] if row else None
+    found = store.approved_translation(text, src, tgt, exclude_segment)
+    return found if found is not None else store.memory_translation(key(text), src, tgt)
 
 
 def _tokens(text: str, lang: str) -> list[str]:
@@ -114,35 +89,11 @@ def fuzzy(
     candidates: dict[tuple[str, str], str] = {}
     if grams:
         query = " OR ".join('"' + g.replace('"', '""') + '"' for g in sorted(grams))
-        rows = store.db.execute(
-            "SELECT sv.text, tv.text, m.name FROM tm_fts JOIN tm_variants sv ON sv.id = tm_fts.rowid"
-            " JOIN tm_variants tv ON tv.unit_id = sv.unit_id AND tv.lang = ?"
-            " JOIN tm_units u ON u.id = sv.unit_id JOIN memories m ON m.id = u.memory_id"
-            " WHERE tm_fts MATCH ? AND sv.lang = ? ORDER BY rank LIMIT 200",
-            (tgt, query, src),
-        )
-        for source, target, name in rows:
+        for source, target, name in store.memory_candidates(query, src, tgt):
             candidates.setdefault((source, target), name)
-    rows = store.db.execute(
-        "SELECT s.text, t.text FROM segments s JOIN documents d ON d.id = s.document_id"
-        " JOIN translations t ON t.segment_id = s.id"
-        " WHERE d.lang = ? AND t.lang = ? AND t.status = 'approved'",
-        (src, tgt),
-    )
-    for source, target in rows:
+    for source, target in store.approved_pairs(src, tgt):
         candidates.setdefault((source, target), "store")
     scored = [Match(similarity(text, s, src), s, t, origin) for (s, t), origin in candidates.items()]
     scored = [m for m in scored if m.score >= minimum]
     scored.sort(key=lambda m: (-m.score, m.source))
     return scored[:limit]
-
-
-def memories(store: Store) -> list[tuple[int, str, str, int]]:
-    """(id, name, imported at, units) of every imported memory."""
-    return [
-        (r[0], r[1], r[2], r[3])
-        for r in store.db.execute(
-            "SELECT m.id, m.name, m.imported_at, COUNT(u.id) FROM memories m"
-            " LEFT JOIN tm_units u ON u.memory_id = m.id GROUP BY m.id ORDER BY m.id"
-        )
-    ]

@@ -1,29 +1,29 @@
-"""Translation jobs: translation memory first, then MT, each finished segment stored at once.
+"""Translation jobs: translation memory first, then MT, each finished batch stored at once.
 
 A job is (documents × target languages). It runs language by language so each model is loaded once
-and released before the next; each segment's translation is committed in its own transaction, so a
-job killed at any moment resumes where it stopped without redoing or losing anything.
+and released before the next; each batch of translations is committed in its own transaction
+(:func:`workbench.translations.record`), so a job killed at any moment resumes where it stopped
+without redoing or losing anything. :func:`run_job` is the one job loop: the local executor and the
+Ray one (:mod:`workbench.distributed`) differ only in how a work unit runs.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import checks, tm
-from .model import Document, Origin, Segment, Status
-from .mt.engine import LoadedModel, load, pick_device
+from . import tm, translations
+from .model import Document, Origin, Segment
+from .mt import base
+from .mt.engine import Batch, pick_device
 from .mt.registry import LoadError, ModelMap, ModelSpec, Step
 from .store import Store
 from .termmatch import Terminology
 
 log = logging.getLogger("workbench.translate")
-
-# Statuses a --force run may overwrite: a person's reviewed or approved work is never redone.
-REDOABLE = (Status.DRAFT, Status.TRANSLATED)
 
 
 @dataclass
@@ -43,7 +43,13 @@ class Options:
     # see groups().
     group_batches: int = 4
 
-    def decoding(self) -> dict:
+    @property
+    def expected_version(self) -> int | None:
+        """What a job's writes expect to find stored: nothing, or with ``force`` whatever is there
+        (a person's work is kept either way: see :meth:`~workbench.store.Store.put_translation`)."""
+        return None if self.force else 0
+
+    def decoding(self) -> base.Decoding:
         """The arguments of :meth:`~workbench.mt.engine.LoadedModel.translate` these options set."""
         return {
             "beam": self.beam,
@@ -79,24 +85,17 @@ class ModelPool:
     def __init__(self, options: Options):
         self.options = options
         self.device = pick_device(options.device)
-        self.loaded: dict[ModelSpec, LoadedModel] = {}
+        self.loaded: dict[ModelSpec, base.Translator] = {}
 
-    def get(self, spec: ModelSpec) -> LoadedModel:
+    def get(self, spec: ModelSpec) -> base.Translator:
         if spec not in self.loaded:
             if not self.options.keep_models:
                 self.release()
             log.info("loading %s (%s) on %s, %s", spec.model, spec.kind, self.device, self.options.backend)
-            if self.options.backend == "ctranslate2":
-                from .mt.fast import load_fast
-
-                self.loaded[spec] = load_fast(  # type: ignore[assignment]
-                    spec, self.device, cache_dir=self.options.cache_dir, threads=self.options.threads,
-                    compute_type=self.options.compute_type,
-                )  # fmt: skip
-            else:
-                self.loaded[spec] = load(
-                    spec, self.device, cache_dir=self.options.cache_dir, threads=self.options.threads
-                )
+            self.loaded[spec] = base.load(
+                self.options.backend, spec, self.device, cache_dir=self.options.cache_dir,
+                threads=self.options.threads, compute_type=self.options.compute_type,
+            )  # fmt: skip
         return self.loaded[spec]
 
     def release(self) -> None:
@@ -109,7 +108,7 @@ def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[
     todo = []
     for segment in segments:
         existing = store.translation(segment.id, tgt)  # type: ignore[arg-type]
-        if existing is None or (force and existing.status in REDOABLE and existing.origin != Origin.HUMAN):
+        if existing is None or (force and not existing.persons_work):
             todo.append(segment)
     return todo
 
@@ -171,8 +170,8 @@ def groups(
 ) -> Iterator[Group]:
     """The documents' segments still to machine-translate into ``tgt``, in groups that share batches.
 
-    Each document's translation memory pass runs as it is reached, and a document it completes is
-    checked at once. Consecutive documents on the same route join a group until it holds
+    Each document's translation memory pass runs (and is stored) as it is reached. Consecutive
+    documents on the same route join a group until it holds
     ``options.group_batches`` batches' worth of segments: an archive of short statements fills whole
     length-sorted batches instead of one small batch per statement (``benchmarks/bench_archive.py``
     measures the gain; a GPU, which one statement's batch leaves nearly idle, stands to gain most),
@@ -191,9 +190,8 @@ def groups(
         stats.done_before += len(document.segments) - len(todo)
         advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
         job = _Job(store, document.id, document.lang, tgt, terminology, stats, advance)  # type: ignore[arg-type]
-        todo = _from_tm(job, todo)
+        todo = _from_tm(job, todo, options)
         if not todo:
-            checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
             continue
         if group and group.steps != steps:
             yield group
@@ -217,33 +215,129 @@ def translate_documents(
     pool: ModelPool | None = None,
     terminology: Terminology | None = None,
 ) -> list[LangStats]:
-    """Translate documents into ``targets``; returns per-language statistics.
+    """Translate documents into ``targets`` in this process; returns per-language statistics.
 
     ``progress(label, total)`` returns a callback advanced by the number of segments finished.
     A ``pool`` passed in (models already loaded) stays the caller's: it is not released here.
     With ``terminology``, enforced glossary terms are forced into the MT, and every translation is
     stored with its QA flags (see :mod:`workbench.checks`).
     """
-    documents = [store.document(d) for d in doc_ids]
     own_pool = pool is None
-    pool = pool or ModelPool(options)
-    results: list[LangStats] = []
+    models = pool or ModelPool(options)
+
+    def execute(units: Iterable[Unit]) -> Iterator[Iterable[Batch]]:
+        for unit in units:
+            yield run_unit(models, unit, options)
+
+    try:
+        return run_job(store, doc_ids, targets, model_map, options, execute, progress, terminology)
+    finally:
+        if own_pool:
+            models.release()
+
+
+@dataclass
+class Unit:
+    """A group's machine translation: what running it needs and nothing it would have to look up, so
+    a Ray worker without the store runs it as the local job does."""
+
+    texts: list[str]
+    steps: list[Step]
+    constraints: list[list[list[str]]]  # per segment: each enforced term's forms in the target language
+    pivot_constraints: list[list[list[list[str]]]]  # the same per pivot step (say, English)
+    pivots: list[list[str | None]]  # per pivot step, stored translations used instead of MT
+
+
+def run_unit(pool: ModelPool, unit: Unit, options: Options) -> Iterator[Batch]:
+    """How a unit runs, in this process or in a Ray worker: its pivot steps, then the last step's
+    batches as each finishes."""
+    texts = through_pivots(pool, unit.steps, unit.texts, unit.pivots, unit.pivot_constraints, options)
+    last = unit.steps[-1]
+    model = pool.get(last.spec)
+    yield from model.translate(texts, last.src, last.tgt, constraints=unit.constraints, **options.decoding())
+
+
+# Runs units in order and yields, per unit, its batches (an error raises while they are read).
+Executor = Callable[[Iterable[Unit]], Iterator[Iterable[Batch]]]
+
+
+def run_job(
+    store: Store,
+    doc_ids: list[int],
+    targets: list[str],
+    model_map: ModelMap,
+    options: Options,
+    execute: Executor,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
+    terminology: Terminology | None = None,
+) -> list[LangStats]:
+    """The job loop of both executors: the groups of each language (translation memory first), a
+    unit per group run by ``execute``, and each batch that comes back checked and stored with the
+    same guarantees, whichever executor ran it."""
+    documents = [store.document(d) for d in doc_ids]
     # "--to all" names the source language too: only targets some document is not already in
     targets = [t for t in targets if any(d.lang != t for d in documents)]
-    try:
+    results: list[LangStats] = []
+    running: deque[tuple[Group, list[list[tuple[str, list[str]]]]]] = deque()
+
+    def units() -> Iterator[Unit]:
         for tgt in targets:
             stats = LangStats(tgt)
             results.append(stats)
             for group in groups(store, documents, tgt, model_map, options, stats, progress, terminology):
-                _from_mt(group, pool, options)
-                for job, _ in group.parts:
-                    checks.refresh_consistency(store, job.doc_id, tgt)
+                todo, lead = group.todo, group.lead
+                terms = lead.constraints(todo, tgt)
+                running.append((group, terms))
+                yield Unit(
+                    [s.text for s in todo], group.steps, forms_of(terms),
+                    [lead.forms(todo, step.tgt) for step in group.steps[:-1]],
+                    pivots_from_store(store, todo, group.steps),
+                )  # fmt: skip
             stats.seconds = time.perf_counter() - stats.started
-            log.info("%s: %s", tgt, stats)
-    finally:
-        if own_pool:
-            pool.release()
+
+    for batches in execute(units()):
+        group, terms = running.popleft()
+        _store_unit(group, terms, batches, options)
+    for stats in results:
+        log.info("%s: %s", stats.lang, stats)
     return results
+
+
+def _store_unit(
+    group: Group, terms: list[list[tuple[str, list[str]]]], batches: Iterable[Batch], options: Options
+) -> None:
+    """Store a unit's batches as they come, each in one transaction; a RuntimeError (out of memory,
+    say) ends the unit, and its segments not stored stay to do."""
+    lead, todo, last = group.lead, group.todo, group.steps[-1]
+    stats, done = lead.stats, 0
+    try:
+        for batch in batches:
+            writes = []
+            for n, i in enumerate(batch.indices):
+                for c in batch.dropped[n] if batch.dropped else ():
+                    log.warning(
+                        "%s: the model cannot spell '%s' (%s)", last.spec.model, terms[i][c][1][0], lead.tgt
+                    )
+                forced = frozenset(terms[i][c][0] for c in batch.forced[n]) if batch.forced else frozenset()
+                writes.append(
+                    translations.Write(
+                        todo[i].id, lead.tgt, batch.texts[n], Origin.MT, engine=group.engine,  # type: ignore[arg-type]
+                        expected_version=options.expected_version, forced=forced,
+                    )
+                )  # fmt: skip
+            translations.record(lead.store, writes, lead.terminology)
+            done += len(writes)
+            stats.from_mt += len(writes)
+            stats.target_tokens += sum(batch.target_tokens)
+            lead.started_one()
+            group.advance(batch.indices)
+    except LoadError:  # bad setup, not a failed segment: the job stops with its message
+        raise
+    except RuntimeError as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.error("%s→%s with %s: %s", group.steps[0].src, lead.tgt, group.engine, reason)
+        stats.failed += len(todo) - done
+    stats.seconds = time.perf_counter() - stats.started
 
 
 @dataclass
@@ -258,20 +352,8 @@ class _Job:
     stats: LangStats
     advance: Callable[[int], None] | None
 
-    def save(
-        self, segment: Segment, text: str, origin: Origin, engine: str, replace: bool, forced=()
-    ) -> None:
-        flags = checks.check(segment.text, text, self.src, self.tgt, self.terminology, forced)
-        self.store.put_translation(
-            segment.id,  # type: ignore[arg-type]
-            self.tgt,
-            text,
-            origin=origin,
-            status=Status.TRANSLATED,
-            engine=engine,
-            replace=replace,
-            flags=flags,
-        )
+    def started_one(self) -> None:
+        """Note the time to the first stored segment."""
         if self.stats.first_segment_s is None:
             self.stats.first_segment_s = time.perf_counter() - self.stats.started
 
@@ -293,50 +375,27 @@ def forms_of(constraints: list[list[tuple[str, list[str]]]]) -> list[list[list[s
     return [[f for _, f in t] for t in constraints]
 
 
-def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
-    rest = []
+def _from_tm(job: _Job, todo: list[Segment], options: Options) -> list[Segment]:
+    """Store exact translation memory matches (one transaction); the segments left for MT."""
+    rest, writes = [], []
     for segment in todo:
         match = tm.exact(job.store, segment.text, job.src, job.tgt, exclude_segment=segment.id)
         if match is None:
             rest.append(segment)
-            continue
-        job.save(segment, match, Origin.TM, "tm", replace=True)
-        job.stats.from_tm += 1
+        else:
+            writes.append(
+                translations.Write(
+                    segment.id, job.tgt, match, Origin.TM, engine="tm",  # type: ignore[arg-type]
+                    expected_version=options.expected_version,
+                )
+            )  # fmt: skip
+    if writes:
+        translations.record(job.store, writes, job.terminology)
+        job.stats.from_tm += len(writes)
+        job.started_one()
         if job.advance:
-            job.advance(1)
+            job.advance(len(writes))
     return rest
-
-
-def _from_mt(group: Group, pool: ModelPool, options: Options) -> None:
-    steps, lead, todo, jobs = group.steps, group.lead, group.todo, group.jobs()
-    engine = group.engine
-    store, stats = lead.store, lead.stats
-    try:
-        texts = through_pivots(
-            pool, steps, [s.text for s in todo], pivots_from_store(store, todo, steps),
-            [lead.forms(todo, step.tgt) for step in steps[:-1]], options,
-        )  # fmt: skip
-        last = steps[-1]
-        model = pool.get(last.spec)
-        terms = lead.constraints(todo, last.tgt)
-        forms = forms_of(terms)
-        for batch in model.translate(texts, last.src, last.tgt, constraints=forms, **options.decoding()):
-            for n, i in enumerate(batch.indices):
-                forced = {terms[i][c][0] for c in batch.forced[n]} if batch.forced else set()
-                for c in batch.dropped[n] if batch.dropped else ():
-                    log.warning(
-                        "%s: the model cannot spell '%s' (%s)", last.spec.model, terms[i][c][1][0], lead.tgt
-                    )
-                jobs[i].save(todo[i], batch.texts[n], Origin.MT, engine, options.force, forced)
-                stats.from_mt += 1
-                stats.target_tokens += batch.target_tokens[n]
-            group.advance(batch.indices)
-    except LoadError:  # bad setup, not a failed segment: the job stops with its message
-        raise
-    except RuntimeError as exc:  # e.g. out of memory: the segments not stored stay to do
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        log.error("%s→%s with %s: %s", steps[0].src, lead.tgt, engine, reason)
-        stats.failed += sum(1 for s in todo if store.translation(s.id, lead.tgt) is None)  # type: ignore[arg-type]
 
 
 def translate_texts(

@@ -16,11 +16,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Unpack
 
 import torch
 
 from .. import langs
 from . import hub
+from .base import DECODING, Constraints, Decoding
 from .constrained import Report, constrained_beam_search
 from .registry import LoadError, ModelSpec
 
@@ -103,7 +105,9 @@ class LoadedModel:
         model_max = getattr(self.model.generation_config, "max_length", None)
         return min(max_length, model_max - 1) if model_max and model_max > 1 else max_length
 
-    def _prepare(self, texts: Sequence[str], src: str, tgt: str) -> tuple[list[str], dict]:
+    def prepare(self, texts: Sequence[str], src: str, tgt: str) -> tuple[list[str], dict]:
+        """The texts as the model reads them for ``src``→``tgt`` and the arguments ``generate`` needs
+        (the forced target language token); the fast path (:mod:`.fast`) prepares its input here too."""
         self.check_pair(src, tgt)
         kwargs: dict = {}
         if self.spec.kind == "marian":
@@ -154,17 +158,9 @@ class LoadedModel:
 
     @torch.inference_mode()
     def translate(
-        self,
-        texts: Sequence[str],
-        src: str,
-        tgt: str,
-        *,
-        beam: int = 4,
-        max_length: int = 256,
-        batch_size: int = 16,
-        min_length: int | None = None,
-        constraints: Sequence[Sequence[Sequence[str]]] | None = None,
-    ) -> Iterator[Batch]:
+        self, texts: Sequence[str], src: str, tgt: str, *, constraints: Constraints | None = None,
+        **decoding: Unpack[Decoding],
+    ) -> Iterator[Batch]:  # fmt: skip
         """Translate ``texts`` in length-sorted batches, yielding each batch as it finishes.
 
         Sorting by length (longest first) keeps padding — wasted decoder steps — low; results carry
@@ -174,7 +170,9 @@ class LoadedModel:
         """
         if not texts:
             return
-        prepared, gen_kwargs = self._prepare(texts, src, tgt)
+        options = {**DECODING, **decoding}
+        beam, max_length, batch_size = options["beam"], options["max_length"], options["batch_size"]
+        prepared, gen_kwargs = self.prepare(texts, src, tgt)
         encoded = self.tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
         token_constraints: list[list[list[list[int]]]] = [[] for _ in texts]
         kept: list[list[int]] = [[] for _ in texts]  # caller's numbering of each enforceable term
@@ -211,7 +209,7 @@ class LoadedModel:
                     tgt,
                     beam,
                     max(self.limit(max_length), room),
-                    min_length,
+                    options["min_length"],
                     {**gen_kwargs, **extra},
                 )
                 batch.indices = indices
@@ -235,10 +233,15 @@ class LoadedModel:
         )
         texts_out, counts = [], []
         for row in out.tolist():
-            ids = [t for t in row if t not in self._lang_ids]
             counts.append(sum(1 for t in row[1:] if t != pad))  # generated: not the decoder start
-            texts_out.append(clean_output(self.tokenizer.decode(ids, skip_special_tokens=True), tgt))
+            texts_out.append(self.decode(row, tgt))
         return Batch([], texts_out, counts)
+
+    def decode(self, ids: Sequence[int], tgt: str) -> str:
+        """Generated token ids as text in ``tgt``: no language or special tokens, spaced for the
+        script (both engines of the fast path decode here)."""
+        kept = [t for t in ids if t not in self._lang_ids]
+        return clean_output(self.tokenizer.decode(kept, skip_special_tokens=True), tgt)
 
     def release(self) -> None:
         """Free the model's memory (a job moves on to the next language)."""

@@ -24,11 +24,13 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Unpack
 
 import torch
 
 from . import hub
-from .engine import LOADING, Batch, LoadedModel, clean_output, load
+from .base import DECODING, Constraints, Decoding
+from .engine import LOADING, Batch, LoadedModel, load
 from .registry import LoadError, ModelSpec
 
 try:
@@ -129,17 +131,9 @@ class FastModel:
         return self.base.tokenizer
 
     def translate(
-        self,
-        texts: Sequence[str],
-        src: str,
-        tgt: str,
-        *,
-        beam: int = 4,
-        max_length: int = 256,
-        batch_size: int = 16,
-        min_length: int | None = None,
-        constraints: Sequence[Sequence[Sequence[str]]] | None = None,
-    ) -> Iterator[Batch]:
+        self, texts: Sequence[str], src: str, tgt: str, *, constraints: Constraints | None = None,
+        **decoding: Unpack[Decoding],
+    ) -> Iterator[Batch]:  # fmt: skip
         """Segments with enforced terms go to the constrained search, the others to CTranslate2.
 
         With two threads or more (or on a GPU) the two engines run at once, so they share the
@@ -149,20 +143,18 @@ class FastModel:
         """
         if not texts:
             return
+        options: Decoding = {**DECODING, **decoding}  # type: ignore[typeddict-item]
         terms = list(constraints or [[] for _ in texts])
         rest = [i for i in range(len(texts)) if not terms[i]]
         if not rest:  # every segment has enforced terms: all on int8 torch
-            yield from self._torch(texts, list(range(len(texts))), terms, src, tgt, beam, max_length,
-                                   batch_size, min_length)  # fmt: skip
+            yield from self._torch(texts, list(range(len(texts))), terms, src, tgt, options)
             return
-        pending = self._ct2_submit(
-            [texts[i] for i in rest], src, tgt, beam, max_length, batch_size, min_length
-        )
+        pending = self._ct2_submit([texts[i] for i in rest], src, tgt, options)
         on_torch = [i for i in range(len(texts)) if terms[i]]
         if not on_torch or (self.threads < 2 and self.base.device.type == "cpu"):
             for submitted in pending:
                 yield self._ct2_batch(rest, *submitted, tgt)
-            yield from self._torch(texts, on_torch, terms, src, tgt, beam, max_length, batch_size, min_length)
+            yield from self._torch(texts, on_torch, terms, src, tgt, options)
             return
         finished: queue.Queue = queue.Queue()
         stop = threading.Event()
@@ -172,9 +164,7 @@ class FastModel:
         # values _ct2_submit set, and decoding reads neither).
         def constrained() -> None:  # the torch side, in a thread (torch releases the GIL in its kernels)
             try:
-                for batch in self._torch(
-                    texts, on_torch, terms, src, tgt, beam, max_length, batch_size, min_length
-                ):
+                for batch in self._torch(texts, on_torch, terms, src, tgt, options):
                     finished.put(batch)
                     if stop.is_set():
                         return
@@ -208,9 +198,7 @@ class FastModel:
             stop.set()
             worker.join()
 
-    def _torch(
-        self, texts, positions, terms, src, tgt, beam, max_length, batch_size, min_length
-    ) -> Iterator[Batch]:
+    def _torch(self, texts, positions, terms, src, tgt, options: Decoding) -> Iterator[Batch]:
         """The int8 torch model on ``texts[i] for i in positions`` (constrained where terms are).
 
         The model is quantised here, on first use, rather than when loaded: quantising takes
@@ -228,18 +216,15 @@ class FastModel:
                     )
                 self._quantize = False
         for batch in self.base.translate(
-            [texts[i] for i in positions], src, tgt, beam=beam, max_length=max_length,
-            batch_size=batch_size, min_length=min_length, constraints=[terms[i] for i in positions],
-        ):  # fmt: skip
+            [texts[i] for i in positions], src, tgt, constraints=[terms[i] for i in positions], **options
+        ):
             batch.indices = [positions[i] for i in batch.indices]
             yield batch
 
-    def _ct2_submit(
-        self, texts, src, tgt, beam, max_length, batch_size, min_length
-    ) -> list[tuple[list[int], list]]:
+    def _ct2_submit(self, texts, src, tgt, options: Decoding) -> list[tuple[list[int], list]]:
         """Start CTranslate2 on length-sorted batches; returns (positions, async results) per batch."""
         tokenizer = self.base.tokenizer
-        prepared, kwargs = self.base._prepare(texts, src, tgt)
+        prepared, kwargs = self.base.prepare(texts, src, tgt)
         encoded = tokenizer(prepared, truncation=True, max_length=512)["input_ids"]
         tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
         prefix = None
@@ -250,12 +235,13 @@ class FastModel:
         # token (the prefix) and never the end token, which it appends.
         generation = self.base.model.generation_config
         forced_end = getattr(generation, "forced_eos_token_id", None) is not None
-        limit = self.base.limit(max_length) - (1 if forced_end else 0)
+        limit = self.base.limit(options["max_length"]) - (1 if forced_end else 0)
         # generate() never emits the generation config's bad words. OPUS-MT's is the pad token, which
         # CTranslate2 has already removed from Marian vocabularies; others are suppressed here.
         pad = [tokenizer.pad_token_id]
         suppress = [list(w) for w in getattr(generation, "bad_words_ids", None) or [] if list(w) != pad]
-        least = min(min_length or 0, limit)
+        least = min(options["min_length"] or 0, limit)
+        batch_size = options["batch_size"]
         order = sorted(range(len(texts)), key=lambda i: -len(tokens[i]))
         pending = []
         for start in range(0, len(order), batch_size):
@@ -263,7 +249,7 @@ class FastModel:
             results = self.translator.translate_batch(
                 [tokens[i] for i in indices],
                 target_prefix=[prefix[0] for _ in indices] if prefix else None,
-                beam_size=beam,
+                beam_size=options["beam"],
                 max_decoding_length=limit,
                 min_decoding_length=least,
                 max_batch_size=batch_size,
@@ -288,8 +274,7 @@ class FastModel:
         for result in results:
             ids = tokenizer.convert_tokens_to_ids(result.result().hypotheses[0])
             counts.append(len(ids) + (0 if len(ids) == open_end else 1))  # the end token
-            ids = [t for t in ids if t not in self.base._lang_ids]
-            out.append(clean_output(tokenizer.decode(ids, skip_special_tokens=True), tgt))
+            out.append(self.base.decode(ids, tgt))
         mapped = [positions[i] for i in indices]
         return Batch(mapped, out, counts, [set() for _ in indices], [set() for _ in indices])
 

@@ -49,7 +49,7 @@ FILES = (  # what loading needs besides the weights, whichever of them the repo 
     "sentencepiece.bpe.model",
 )
 MARKER = "workbench.json"  # written last: a folder without it is not a finished conversion
-COMMIT = re.compile(r"[0-9a-f]{40}")
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def reachable(timeout: float = 3.0) -> bool:
 def local_commit(spec: ModelSpec, cache_dir: str | Path | None = None) -> str | None:
     """The commit ``spec``'s revision pointed to when it was last fetched, from the Hub cache's refs."""
     revision = spec.revision or "main"
-    if COMMIT.fullmatch(revision):
+    if COMMIT_SHA.fullmatch(revision):
         return revision
     ref = hub_cache(cache_dir) / f"models--{spec.model.replace('/', '--')}" / "refs" / revision
     try:
@@ -143,7 +143,7 @@ def checkpoint(spec: ModelSpec, cache_dir: str | Path | None = None, *, announce
     """``spec``'s converted checkpoint: from the cache when offline, the Hub is unreachable or the
     revision is a commit already converted; else fetched (and converted) first."""
     found = ready(spec, cache_dir)
-    if found and (offline() or COMMIT.fullmatch(spec.revision or "")):
+    if found and (offline() or COMMIT_SHA.fullmatch(spec.revision or "")):
         return found
     if offline() or not reachable():
         found = found or _from_snapshot(spec, cache_dir)
@@ -298,7 +298,7 @@ def pin(model_map, steps, cache_dir: str | Path | None = None, *, announce=None)
     translation records it. The job log gets one line per model."""
     pinned: list[Checkpoint] = []
     for spec in dict.fromkeys(step.spec for step in steps):
-        if not is_hub_id(spec.model) or COMMIT.fullmatch(spec.revision or ""):
+        if not is_hub_id(spec.model) or COMMIT_SHA.fullmatch(spec.revision or ""):
             continue
         found = checkpoint(spec, cache_dir, announce=announce)
         model_map.pin(spec, found.commit)
