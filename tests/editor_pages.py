@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from workbench import checks, ingest, tm
+from workbench import ingest, tm, translations
 from workbench.model import Origin, Status
 from workbench.store import Store
 from workbench.termmatch import Terminology
@@ -52,12 +52,10 @@ def long_store(path: Path, terminology: Terminology, count: int = 1000) -> int:
         ingest.store_document(store, document)
         assert len(document.segments) == count
         drafts = [
-            {"segment_id": s.id, "lang": "fr", "text": draft(i), "origin": Origin.HUMAN,
-             "status": Status.TRANSLATED, "who": "colleague",
-             "flags": checks.check(s.text, draft(i), "en", "fr", terminology)}
+            translations.Write(s.id, "fr", draft(i), Origin.HUMAN, Status.TRANSLATED, who="colleague")
             for i, s in enumerate(document.segments)
-        ]  # fmt: skip
-        store.put_translations(drafts)
+        ]
+        translations.record(store, drafts, terminology)
         memory = Path(tempfile.mkdtemp()) / "unoct.tmx"
         memory.write_text(TMX.format(source=OFFICE.format(i=7), target=MEMORY_FR), encoding="utf-8")
         tm.import_tmx(store, memory)
