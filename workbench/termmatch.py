@@ -13,6 +13,7 @@ Matching follows the rules translators expect in each language:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,7 +34,7 @@ _HONORIFICS = {
     "en": (r"Mr\.?|Sir", r"Mrs\.?|Ms\.?|Miss|Madam|Madame|Dame"),
     "fr": (r"M\.|MM\.|Monsieur|Messieurs", r"Mmes?|Mlle|Madame|Mesdames"),
     "es": (r"Sr\.|Sres\.|[Ss]eñor|Don", r"Sra\.|Sras\.|Srta\.|[Ss]eñora|Doña"),
-    "ru": (r"г-н[а-я]{0,2}|[Гг]осподин[а-я]{0,2}", r"г-ж[а-я]{1,2}|[Гг]оспож[а-я]{1,2}"),
+    "ru": (r"[Гг][-–‑]н[а-я]{0,2}|[Гг]осподин[а-я]{0,2}", r"[Гг][-–‑]ж[а-я]{1,2}|[Гг]оспож[а-я]{1,2}"),
     "ar": (r"[وف]?(?:[بك]?ال|لل)سيد(?!ة)", r"[وف]?(?:[بك]?ال|لل)سيدة"),
     "zh": (r"先生", r"女士"),
 }
@@ -94,7 +95,14 @@ class Expectation:
         return self.forms[0]
 
 
+# Chinese punctuation inside a term and its ASCII form after NFKC normalisation (what most MT
+# vocabularies can spell) are the same term: 女士们，先生们 = 女士们,先生们.
+_ZH_PUNCT = {c: "[，,、]" for c in "，,、"} | {c: "[（(]" for c in "（("} | {c: "[）)]" for c in "）)"}
+
+
 def _word(word: str, lang: str, flexible: bool) -> str:
+    if lang == "zh":
+        return "".join(_ZH_PUNCT.get(c) or regex.escape(c) for c in word)
     if "'" in word or "’" in word:
         return "['’]".join(_word(part, lang, flexible) for part in regex.split("['’]", word))
     out = regex.escape(word)
@@ -171,8 +179,9 @@ class Matcher:
 
 
 def surface_forms(forms: list[str], lang: str) -> list[str]:
-    """Forms as they may appear in running text: sentence-initial capital, both apostrophes, and
-    the Arabic proclitics (و، ب، ل) a constraint must accept as the same term."""
+    """Forms as they may appear in running text: sentence-initial capital, both apostrophes, the
+    Arabic proclitics (و، ب، ل), and Chinese punctuation as NFKC-normalising vocabularies spell it
+    (（ → (), all of which a constraint must accept as the same term."""
     out: list[str] = []
     for form in forms:
         variants = [form]
@@ -183,6 +192,8 @@ def surface_forms(forms: list[str], lang: str) -> list[str]:
         if lang == "ar":
             clitics = ["و", "ب"] + (["لل"] if form.startswith("ال") else ["ل"])
             variants += [c + (form[2:] if c == "لل" else form) for c in clitics]
+        if lang == "zh":
+            variants.append(unicodedata.normalize("NFKC", form))
         out.extend(v for v in variants if v not in out)
     return out
 
