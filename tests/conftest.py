@@ -40,13 +40,23 @@ LANG_COLUMNS = ("en", "fr", "es", "ru", "zh", "ar")
 
 
 def training_sentences() -> list[str]:
-    """The seed speech and the six-language term list: every script the tiny models must know."""
+    """The seed speech and the six-language term list: every script the tiny models must know;
+    also every form of the core-glossary terms the seed speech names ("ladies and gentlemen":
+    女士们，先生们, señoras y señores), so that the seed speech's enforced terms can be spelled."""
     import csv
 
-    lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from workbench import tbx
+    from workbench.termmatch import Terminology
+
+    speech = EXAMPLE.read_text(encoding="utf-8")
+    lines = [line for line in speech.splitlines() if line.strip()]
     with shared("terms", "un_terms.tsv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             lines.extend(row[c] for c in LANG_COLUMNS if row[c])
+    core = Terminology([tbx.read(ROOT / "glossaries" / "un-core.tbx")])
+    for concept in dict.fromkeys(m.concept.id for m in core.find(speech, "en")):
+        for entry in core.glossaries[0].concept(concept).entries.values():
+            lines.extend(entry.full + entry.abbr)
     return lines
 
 

@@ -153,3 +153,28 @@ def test_unconstrained_inputs_decode_as_plain_beam_search(tmp_path_factory):
     decoded = [model.tokenizer.decode(r, skip_special_tokens=True) for r in ours]
     assert torch.equal(torch.tensor([len(d) > 0 for d in decoded]), torch.tensor([True, True]))
     assert [" ".join(d.split()) for d in decoded] == [plain[0], plain[1]]
+
+
+def test_the_referent_gender_decides_which_title_form_is_forced(tmp_path_factory):
+    from workbench.glossary import load_all
+    from workbench.termmatch import Terminology
+
+    terms = Terminology(load_all())
+    model = loaded(tmp_path_factory)[0]
+    model.spec = ModelSpec(model.spec.model, "marian", None)
+    masculine, feminine = "Secrétaire général adjoint", "Secrétaire générale adjointe"
+    sources = [
+        "Remarks by Mr. Vladimir Voronkov, Under-Secretary-General.",
+        "Remarks by Ms. Rosemary DiCarlo, Under-Secretary-General.",
+        "Remarks by the Under-Secretary-General.",
+    ]
+    constraints = [
+        [forms for _, forms in terms.constraints(terms.expectations(s, "en", "fr"))] for s in sources
+    ]
+    assert constraints[0] == [[masculine]] and constraints[1] == [[feminine]]
+    assert {masculine, feminine} <= set(constraints[2][0])  # no marker: the model chooses
+    (batch,) = model.translate(sources, "en", "fr", beam=3, max_length=24, constraints=constraints)
+    out = dict(zip(batch.indices, batch.texts, strict=True))
+    assert contains(out[0], masculine, "fr") and not contains(out[0], feminine, "fr"), out[0]
+    assert contains(out[1], feminine, "fr") and not contains(out[1], masculine, "fr"), out[1]
+    assert contains(out[2], masculine, "fr") or contains(out[2], feminine, "fr"), out[2]

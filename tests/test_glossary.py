@@ -255,3 +255,14 @@ def test_glossary_stats_counts_each_language(capsys):
     assert main(["glossary", "stats", "--enforce", "none"]) == 0
     none = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
     assert all(r[-2] == "0" for r in none)  # nothing forced under --enforce none
+
+
+def test_cli_match_reads_the_whole_text_for_the_referent(capsys):
+    text = "Remarks by Ms. Rosemary DiCarlo, Under-Secretary-General"
+    assert main(["glossary", "match", text, "--lang", "en", "--to", "fr,es"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("\tusg\tUnder-Secretary-General")
+    assert sorted(lines[1:]) == [
+        "\tes\tenforced\tSecretaria General Adjunta",
+        "\tfr\tenforced\tSecrétaire générale adjointe",
+    ]

@@ -382,10 +382,14 @@ def cmd_glossary_match(args: argparse.Namespace) -> int:
     if lang is None:
         raise UsageError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=lang) if args.to else []
+    # expectations of the whole text, so that context counts (Mr./Ms. before a title)
+    expected = {
+        (tgt, e.match.start): e for tgt in targets for e in terminology.expectations(text, lang, tgt)
+    }
     for match in terminology.find(text, lang):
         print(f"{match.start}-{match.end}\t{match.kind}\t{match.concept.id}\t{match.text}")
         for tgt in targets:
-            for e in terminology.expectations(match.text, lang, tgt)[:1]:
+            if e := expected.get((tgt, match.start)):
                 print(f"\t{tgt}\t{'enforced' if e.enforced else 'suggested'}\t{' | '.join(e.forms[:4])}")
     return EXIT_OK
 

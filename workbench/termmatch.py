@@ -13,6 +13,7 @@ Matching follows the rules translators expect in each language:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,9 +32,9 @@ _RU_ENDING = regex.compile(
 # Honorifics that mark the referent's gender, per source language: (masculine, feminine) patterns.
 _HONORIFICS = {
     "en": (r"Mr\.?|Sir", r"Mrs\.?|Ms\.?|Miss|Madam|Madame|Dame"),
-    "fr": (r"M\.|MM\.|Monsieur|Messieurs", r"Mmes?|Mlle|Madame|Mesdames"),
-    "es": (r"Sr\.|Sres\.|[Ss]eñor|Don", r"Sra\.|Sras\.|Srta\.|[Ss]eñora|Doña"),
-    "ru": (r"г-н[а-я]{0,2}|[Гг]осподин[а-я]{0,2}", r"г-ж[а-я]{1,2}|[Гг]оспож[а-я]{1,2}"),
+    "fr": (r"M\.|Monsieur", r"Mme|Mlle|Madame"),  # not the plurals of "Mesdames et Messieurs"
+    "es": (r"Sr\.|[Ss]eñor", r"Sra\.|Srta\.|[Ss]eñora"),
+    "ru": (r"[Гг][-–‑]н[а-я]{0,2}|[Гг]осподин[а-я]{0,2}", r"[Гг][-–‑]ж[а-я]{1,2}|[Гг]оспож[а-я]{1,2}"),
     "ar": (r"[وف]?(?:[بك]?ال|لل)سيد(?!ة)", r"[وف]?(?:[بك]?ال|لل)سيدة"),
     "zh": (r"先生", r"女士"),
 }
@@ -44,20 +45,29 @@ _HONORIFIC = {
     for lang, (m, f) in _HONORIFICS.items()
 }
 GENDER_WINDOW = 60  # characters either side of a title in which an honorific names its referent
+_APPOSITION = regex.compile(r"[\s,:;(\u3001\uff0c]*")  # "the Under-Secretary-General, Ms. Ray"
 
 
 def referent_gender(text: str, start: int, end: int, lang: str) -> str:
     """``m`` or ``f`` when an honorific near ``text[start:end]`` says who the title names, else ``""``.
 
-    The nearest honorific wins ("Ms. Ray thanked Mr. Voronkov, Under-Secretary-General": m).
+    The nearest honorific before the title wins ("Ms. Ray thanked Mr. Voronkov, Under-Secretary-
+    General": m); one after it counts only in apposition ("the Under-Secretary-General, Ms. Ray"),
+    not as another person ("the Under-Secretary-General thanked Ms. Ray"), except in Chinese, where
+    the honorific follows the name (副秘书长沃龙科夫先生).
     """
     if lang not in _HONORIFIC:
         return ""
     low, high = max(0, start - GENDER_WINDOW), min(len(text), end + GENDER_WINDOW)
     best, gender = GENDER_WINDOW + 1, ""
     for m in _HONORIFIC[lang].finditer(text, low, high):
-        distance = start - m.end() if m.end() <= start else m.start() - end
-        if 0 <= distance < best:
+        if m.end() <= start:
+            distance = start - m.end()
+        elif m.start() >= end and (lang == "zh" or _APPOSITION.fullmatch(text, end, m.start())):
+            distance = m.start() - end
+        else:
+            continue
+        if distance < best:
             best, gender = distance, m.lastgroup or ""
     return gender
 
@@ -94,7 +104,14 @@ class Expectation:
         return self.forms[0]
 
 
+# Chinese punctuation inside a term and its ASCII form after NFKC normalisation (what most MT
+# vocabularies can spell) are the same term: 女士们，先生们 = 女士们,先生们.
+_ZH_PUNCT = {c: "[，,、]" for c in "，,、"} | {c: "[（(]" for c in "（("} | {c: "[）)]" for c in "）)"}
+
+
 def _word(word: str, lang: str, flexible: bool) -> str:
+    if lang == "zh":
+        return "".join(_ZH_PUNCT.get(c) or regex.escape(c) for c in word)
     if "'" in word or "’" in word:
         return "['’]".join(_word(part, lang, flexible) for part in regex.split("['’]", word))
     out = regex.escape(word)
@@ -171,8 +188,9 @@ class Matcher:
 
 
 def surface_forms(forms: list[str], lang: str) -> list[str]:
-    """Forms as they may appear in running text: sentence-initial capital, both apostrophes, and
-    the Arabic proclitics (و، ب، ل) a constraint must accept as the same term."""
+    """Forms as they may appear in running text: sentence-initial capital, both apostrophes, the
+    Arabic proclitics (و، ب، ل), and Chinese punctuation as NFKC-normalising vocabularies spell it
+    (（ → (), all of which a constraint must accept as the same term."""
     out: list[str] = []
     for form in forms:
         variants = [form]
@@ -183,6 +201,8 @@ def surface_forms(forms: list[str], lang: str) -> list[str]:
         if lang == "ar":
             clitics = ["و", "ب"] + (["لل"] if form.startswith("ال") else ["ل"])
             variants += [c + (form[2:] if c == "لل" else form) for c in clitics]
+        if lang == "zh":
+            variants.append(unicodedata.normalize("NFKC", form))
         out.extend(v for v in variants if v not in out)
     return out
 
