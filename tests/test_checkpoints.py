@@ -336,3 +336,28 @@ def test_generation_config_is_honoured_on_both_paths(tiny_models, tmp_path):
     (folder / "generation_config.json").write_text(json.dumps(generation))
     capped = load(spec, cpu)
     assert {n for _, _, n in run(capped)} <= {1, 2, 3, 4}  # 4 new tokens at most, --max-length 24 or not
+
+
+def test_a_hub_error_falls_back_to_the_cached_commit(tmp_path, monkeypatch):
+    """Online, but the Hub answers with an error: a model already converted is used as cached (the
+    commit main last pointed to); one never fetched stops with the Hub's error."""
+    from workbench.mt import hub
+    from workbench.mt.registry import LoadError, ModelSpec
+
+    commit = "ab" * 20
+    folder = tmp_path / "workbench" / "models" / f"org--m@{commit}"
+    folder.mkdir(parents=True)
+    (folder / hub.MARKER).write_text('{"weights": "pytorch_model.bin"}')
+    (tmp_path / "models--org--m" / "refs").mkdir(parents=True)
+    (tmp_path / "models--org--m" / "refs" / "main").write_text(commit)
+
+    def hub_down(spec, *args, **kwargs):
+        raise LoadError(f"{spec.model}: download failed (500 Internal Server Error)")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub, "reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(hub, "fetch", hub_down)
+    found = hub.checkpoint(ModelSpec("org/m"), tmp_path)
+    assert (found.commit, found.folder) == (commit, folder)
+    with pytest.raises(LoadError, match="org/other: download failed"):
+        hub.checkpoint(ModelSpec("org/other"), tmp_path)

@@ -160,7 +160,13 @@ def checkpoint(spec: ModelSpec, cache_dir: str | Path | None = None, *, announce
             f"model '{spec.model}' is not in the cache and {why}: run 'workbench models pull' on a machine "
             "with network, or map the pair to a local directory with --model-map"
         )
-    return fetch(spec, cache_dir, announce=announce)
+    try:
+        return fetch(spec, cache_dir, announce=announce)
+    except LoadError as exc:
+        if found is None:
+            raise
+        log.warning("%s; using the cached commit %s", exc, found.commit)  # the Hub down, say
+        return found
 
 
 def _from_snapshot(spec: ModelSpec, cache_dir: str | Path | None) -> Checkpoint | None:
