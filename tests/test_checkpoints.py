@@ -185,9 +185,11 @@ def test_a_pickle_that_carries_code_is_refused(hub, tmp_path):
     store = tmp_path / "wb.db"
     args = ["--to", "fr", "--model-map", str(mapping), "--store", str(store), *FAST]
     r = cli("translate", str(EXAMPLE), *args, home=tmp_path, endpoint=hub.url)
-    err = [line for line in r.stderr.decode().splitlines() if not line.startswith("log:")]
-    assert r.returncode == 2, err
-    assert len(err) == 1 and "refused" in err[0] and "evil-org/opus-mt-en-fr" in err[0], err
+    err = r.stderr.decode()
+    errors = [line for line in err.splitlines() if line.startswith("workbench: error:")]
+    assert r.returncode == 2 and "Traceback" not in err, err
+    # one line (before it: the announced download and its progress bar)
+    assert len(errors) == 1 and "refused" in errors[0] and "evil-org/opus-mt-en-fr" in errors[0], err
     assert not hub.marker.exists()
     assert counts(store) == {}
     models = tmp_path / "xdg" / "workbench" / "models"
@@ -295,3 +297,67 @@ def re_cells(line: str):
     import re
 
     return list(re.finditer(r"\S+", line))
+
+
+def test_generation_config_is_honoured_on_both_paths(tiny_models, tmp_path):
+    """The Hub's generation config is kept: its ``max_length`` caps ``--max-length``, and its bad word
+    (the pad token, here made the model's favourite) is never generated, by torch as by CTranslate2."""
+    import json
+    import shutil
+
+    from transformers import MarianMTModel
+
+    from workbench.mt.engine import load
+    from workbench.mt.fast import load_fast
+    from workbench.mt.registry import ModelSpec
+
+    folder = tmp_path / "pad-loving"
+    model = MarianMTModel.from_pretrained(tiny_models["en-x"])
+    model.final_logits_bias[0, model.config.pad_token_id] = 8.0
+    model.save_pretrained(folder)
+    for path in tiny_models["en-x"].iterdir():
+        if path.suffix in (".spm", ".json") and path.name != "config.json":
+            shutil.copy(path, folder)
+    generation = json.loads((folder / "generation_config.json").read_text())
+    assert generation["bad_words_ids"] == [[model.config.pad_token_id]]
+    cpu = torch.device("cpu")
+    texts = ["The Security Council met today.", "Thank you, Mr. President."]
+
+    def run(engine, max_length=24):
+        return sorted((i, t, n) for b in engine.translate(texts, "en", "fr", beam=1, max_length=max_length)
+                      for i, t, n in zip(b.indices, b.texts, b.target_tokens, strict=True))  # fmt: skip
+
+    spec = ModelSpec(str(folder), "marian")
+    slow = load(spec, cpu)
+    fast = load_fast(spec, cpu, cache_dir=tmp_path, compute_type="float32", quantize_torch=False)
+    expected = run(slow)
+    assert run(fast) == expected and all(t for _, t, _ in expected)  # no pad: words, the same words
+    generation["max_length"] = 5
+    (folder / "generation_config.json").write_text(json.dumps(generation))
+    capped = load(spec, cpu)
+    assert {n for _, _, n in run(capped)} <= {1, 2, 3, 4}  # 4 new tokens at most, --max-length 24 or not
+
+
+def test_a_hub_error_falls_back_to_the_cached_commit(tmp_path, monkeypatch):
+    """Online, but the Hub answers with an error: a model already converted is used as cached (the
+    commit main last pointed to); one never fetched stops with the Hub's error."""
+    from workbench.mt import hub
+    from workbench.mt.registry import LoadError, ModelSpec
+
+    commit = "ab" * 20
+    folder = tmp_path / "workbench" / "models" / f"org--m@{commit}"
+    folder.mkdir(parents=True)
+    (folder / hub.MARKER).write_text('{"weights": "pytorch_model.bin"}')
+    (tmp_path / "models--org--m" / "refs").mkdir(parents=True)
+    (tmp_path / "models--org--m" / "refs" / "main").write_text(commit)
+
+    def hub_down(spec, *args, **kwargs):
+        raise LoadError(f"{spec.model}: download failed (500 Internal Server Error)")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub, "reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(hub, "fetch", hub_down)
+    found = hub.checkpoint(ModelSpec("org/m"), tmp_path)
+    assert (found.commit, found.folder) == (commit, folder)
+    with pytest.raises(LoadError, match="org/other: download failed"):
+        hub.checkpoint(ModelSpec("org/other"), tmp_path)

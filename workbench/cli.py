@@ -103,13 +103,20 @@ def _model_map(args: argparse.Namespace):
     if not args.model_map:
         return registry.default_map(args.engine)
     model_map = registry.load_map(args.model_map, args.engine)
-    if args.engine and model_map.pairs and args.engine not in ("marian", "opus-mt"):
-        pairs = ", ".join(f"{s}-{t}" for s, t in model_map.pairs)
-        print(
-            f"workbench: note: the model map {args.model_map} wins over --engine {args.engine} for the pairs "
-            f"it lists ({pairs}); --engine {args.engine} serves the others",
-            file=sys.stderr,
-        )
+    if args.engine in registry.MULTILINGUAL_DEFAULTS:  # say which wins rather than ignore either
+        engine = f"--engine {args.engine}"
+        mine = model_map.multilingual
+        if mine and mine.model != registry.MULTILINGUAL_DEFAULTS[args.engine]:
+            wins = f"its [multilingual] {mine.model} serves the others; {engine} is unused"
+        else:
+            wins = f"{engine} serves the others"
+        if model_map.pairs or wins.endswith("unused"):
+            pairs = ", ".join(f"{s}-{t}" for s, t in model_map.pairs) or "none"
+            print(
+                f"workbench: note: the model map {args.model_map} wins over {engine} for the pairs it "
+                f"lists ({pairs}); {wins}",
+                file=sys.stderr,
+            )
     return model_map
 
 

@@ -100,8 +100,14 @@ def endpoint() -> str:
 
 
 def reachable(timeout: float = 3.0) -> bool:
-    """One TCP connection to the Hub endpoint, no retries: the quick answer to "is there network?"."""
+    """One TCP connection to the Hub endpoint (or to the proxy that reaches it), no retries: the quick
+    answer to "is there network?" instead of a minute of download retries."""
+    import urllib.request
+
     url = urlparse(endpoint())
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
+        url = urlparse(proxy if "://" in proxy else f"http://{proxy}")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.hostname or "", port), timeout=timeout):
@@ -154,7 +160,13 @@ def checkpoint(spec: ModelSpec, cache_dir: str | Path | None = None, *, announce
             f"model '{spec.model}' is not in the cache and {why}: run 'workbench models pull' on a machine "
             "with network, or map the pair to a local directory with --model-map"
         )
-    return fetch(spec, cache_dir, announce=announce)
+    try:
+        return fetch(spec, cache_dir, announce=announce)
+    except LoadError as exc:
+        if found is None:
+            raise
+        log.warning("%s; using the cached commit %s", exc, found.commit)  # the Hub down, say
+        return found
 
 
 def _from_snapshot(spec: ModelSpec, cache_dir: str | Path | None) -> Checkpoint | None:

@@ -108,7 +108,7 @@ def build_marian(
     folder.mkdir(parents=True, exist_ok=True)
     sentences = list(sentences)
     source_spm = train_sentencepiece(sentences, vocab_size)
-    target_spm = train_sentencepiece(sentences, max(vocab_size - 40, 100))  # another model, as in OPUS-MT
+    target_spm = train_sentencepiece(sentences, vocab_size + 32)  # another model, as in OPUS-MT
     (folder / "source.spm").write_bytes(source_spm)
     (folder / "target.spm").write_bytes(target_spm)
     vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
