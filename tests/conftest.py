@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -22,6 +23,20 @@ EXAMPLE = ROOT / "examples" / "unoct-2019-09-26.en.txt"
 GLOSSARY = ROOT / "glossaries" / "un-counter-terrorism.tbx"
 # Decoding options that keep the tiny random models quick: MT quality is not what these tests test.
 FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
+
+
+def run(
+    *args: str, stdin: bytes | None = None, env: dict | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
+    """The ``workbench`` command in its own process, offline (tests never download)."""
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
 
 
 @pytest.fixture

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, ROOT
-
-
-def run(*args: str, stdin: bytes | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *args], input=stdin, capture_output=True, cwd=cwd, timeout=120
-    )
+from conftest import EXAMPLE, run
 
 
 def test_ingest_prints_id_and_counts_then_show(store_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import regex
 import torch
 from conftest import training_sentences
@@ -76,6 +77,7 @@ def test_automaton_tracks_alternatives_and_false_starts():
     assert overlapping.step(node, 6) == DONE  # "5 5 5 6" contains "5 5 6"
 
 
+@pytest.mark.slow  # 300 cases: half an hour on a busy 2-core machine
 @settings(
     max_examples=300, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

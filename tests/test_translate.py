@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, FAST, ROOT
+from conftest import EXAMPLE, FAST, run
 
 from workbench import ingest, langs
 from workbench.model import Origin, Status
@@ -23,16 +20,6 @@ FRENCH = (
     "Le Secrétaire général a ouvert la séance. Les États Membres ont adopté la résolution.\n\n"
     "Nous remercions la République du Bélarus pour son soutien."
 )
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *args],
-        capture_output=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
-    )
 
 
 def counts(store_path: Path) -> dict[str, int]:

@@ -192,7 +192,7 @@ def test_exports_download_and_validate(review_server, tmp_path):
     c = client(review_server)
     files, note = c.predict([1], "all", api_name="/export_tmx")
     names = sorted(f.rsplit("/", 1)[-1] for f in files)
-    assert names == [f"memory.en-{t}.tmx" for t in ("ar", "es", "fr", "ru", "zh")] + ["memory.tmx"]
+    assert names == [f"memory.en-{lang}.tmx" for lang in ("ar", "es", "fr", "ru", "zh")] + ["memory.tmx"]
     dtd = etree.DTD(str(shared("tmx", "schemas", "tmx14.dtd")))
     for path in files:
         assert dtd.validate(etree.parse(path)), dtd.error_log
