@@ -204,13 +204,13 @@ def cmd_translate(args: argparse.Namespace) -> int:
             for bar in bars:
                 bar.close()
             logger.removeHandler(handler)
-    columns = ("segments", "done", "TM", "MT", "failed", "seconds", "tok/s", "first")
+    columns = ("segments", "done", "TM", "MT", "failed", "other", "seconds", "tok/s", "first")
     print(f"{'lang':5} " + " ".join(f"{c:>8}" for c in columns))
     for st in stats:
         first = f"{st.first_segment_s:8.1f}" if st.first_segment_s is not None else f"{'-':>8}"
         print(
             f"{st.lang:5} {st.segments:8} {st.done_before:6} {st.from_tm:5} {st.from_mt:5} "
-            f"{st.failed:6} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
+            f"{st.failed:6} {st.elsewhere:5} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
         )
     total = sum(st.seconds for st in stats)
     first_s = stats[0].first_segment_s or 0.0 if stats else 0.0
@@ -562,6 +562,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from . import users
 
     if args.host not in LOOPBACK and not args.auth and not args.insecure:
@@ -571,6 +573,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     accounts = users.load(args.auth) if args.auth else None
     from ui.app import Context, launch  # the app is a shell over the library; loaded only here
+
+    handler = logging.StreamHandler(sys.stderr)  # logins (failed ones above all) and jobs, timestamped
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("workbench").addHandler(handler)
+    logging.getLogger("workbench").setLevel(logging.INFO)
 
     ctx = Context(args.store, _terminology(args), model_map=_model_map(args) if args.model_map else None)
     print(f"workbench: serving {args.store} on http://{args.host}:{args.port}", file=sys.stderr)

@@ -8,12 +8,15 @@ job killed at any moment resumes where it stopped without redoing or losing anyt
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from . import checks, tm
+from . import checks, limits, tm
 from .model import Document, Origin, Segment, Status
 from .mt.engine import LoadedModel, load, pick_device
 from .mt.registry import LoadError, ModelMap, ModelSpec, Step
@@ -42,6 +45,9 @@ class Options:
     # Documents share batches up to this many batches' worth of segments (0: one document at a time);
     # see groups().
     group_batches: int = 4
+    # A job claims (see Lease) this many batches' worth of a document's segments at a time: a second
+    # job on the store takes the next part; a whole speech usually fits, so its batches are unchanged.
+    lease_batches: int = 32
 
     def decoding(self) -> dict:
         """The arguments of :meth:`~workbench.mt.engine.LoadedModel.translate` these options set."""
@@ -63,6 +69,7 @@ class LangStats:
     from_tm: int = 0
     from_mt: int = 0
     failed: int = 0
+    elsewhere: int = 0  # left to another job that holds their lease (see Lease)
     seconds: float = 0.0
     target_tokens: int = 0
     first_segment_s: float | None = None
@@ -103,6 +110,46 @@ class ModelPool:
         for model in self.loaded.values():
             model.release()
         self.loaded.clear()
+
+
+class Lease:
+    """This job's claim on the segments it translates (see :meth:`Store.claim`): two jobs on one store
+    share the work instead of both doing all of it, and a job that dies frees its segments when its
+    leases expire (``limits.LIMITS.lease_s``, renewed after each batch)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    def claim(self, segments: list[Segment], tgt: str) -> list[Segment]:
+        self._free_the_dead()
+        held = set(self.store.claim([s.id for s in segments], tgt, self.holder, limits.LIMITS.lease_s))  # type: ignore[misc]
+        return [s for s in segments if s.id in held]
+
+    def renew(self) -> None:
+        self.store.renew(self.holder, limits.LIMITS.lease_s)
+
+    def _free_the_dead(self) -> None:
+        """Release the leases of jobs on this machine whose process is gone (killed, crashed): a job
+        restarted at once resumes their segments instead of waiting for the leases to expire."""
+        host = socket.gethostname()
+        for holder in self.store.lease_holders():
+            where, _, rest = holder.rpartition(":")[0].rpartition(":")
+            if where == host and rest.isdigit() and not _alive(int(rest)):
+                self.store.release(holder)
+
+    def release(self) -> None:
+        self.store.release(self.holder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
 
 
 def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[Segment]:
@@ -165,6 +212,7 @@ def groups(
     stats: LangStats,
     progress: Callable[[str, int], Callable[[int], None]] | None,
     terminology: Terminology | None,
+    lease: Lease | None = None,
 ) -> Iterator[Group]:
     """The documents' segments still to machine-translate into ``tgt``, in groups that share batches.
 
@@ -176,6 +224,11 @@ def groups(
     statement's batch leaves nearly idle, stands to gain more, unmeasured here), while a long
     document is still finished before the ones after it start. Both executors use the same groups,
     so they build the same batches.
+
+    With a ``lease``, a document's segments are claimed ``options.lease_batches`` batches' worth at a
+    time, just before they are translated (the translation memory pass included): segments another
+    job holds are left to it (counted in ``stats.elsewhere``), those it finished meanwhile are not
+    done again.
     """
     limit = options.group_batches * options.batch_size
     group: Group | None = None
@@ -188,18 +241,27 @@ def groups(
         stats.done_before += len(document.segments) - len(todo)
         advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
         job = _Job(store, document.id, document.lang, tgt, terminology, stats, advance)  # type: ignore[arg-type]
-        todo = _from_tm(job, todo)
-        if not todo:
-            checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
-            continue
-        if group and group.steps != steps:
-            yield group
-            group = None
-        group = group or Group(steps)
-        group.parts.append((job, todo))
-        if len(group.todo) >= limit:
-            yield group
-            group = None
+        size = options.lease_batches * options.batch_size
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)] if lease and todo else [todo]
+        for number, chunk in enumerate(chunks):
+            if lease:
+                mine = lease.claim(chunk, tgt)
+                stats.elsewhere += len(chunk) - len(mine)
+                chunk = _todo(store, mine, tgt, options.force)  # not what the other job did meanwhile
+                stats.done_before += len(mine) - len(chunk)
+            chunk = _from_tm(job, chunk)
+            if not chunk:
+                if number == len(chunks) - 1:
+                    checks.refresh_consistency(store, document.id, tgt)  # type: ignore[arg-type]
+                continue
+            if group and group.steps != steps:
+                yield group
+                group = None
+            group = group or Group(steps)
+            group.parts.append((job, chunk))
+            if len(group.todo) >= limit:
+                yield group
+                group = None
     if group:
         yield group
 
@@ -224,6 +286,7 @@ def translate_documents(
     documents = [store.document(d) for d in doc_ids]
     own_pool = pool is None
     pool = pool or ModelPool(options)
+    lease = Lease(store)
     results: list[LangStats] = []
     # "--to all" names the source language too: only targets some document is not already in
     targets = [t for t in targets if any(d.lang != t for d in documents)]
@@ -231,13 +294,16 @@ def translate_documents(
         for tgt in targets:
             stats = LangStats(tgt)
             results.append(stats)
-            for group in groups(store, documents, tgt, model_map, options, stats, progress, terminology):
-                _from_mt(group, pool, options)
-                for job, _ in group.parts:
-                    checks.refresh_consistency(store, job.doc_id, tgt)
+            for group in groups(
+                store, documents, tgt, model_map, options, stats, progress, terminology, lease
+            ):
+                _from_mt(group, pool, options, lease)
+                for doc_id in dict.fromkeys(job.doc_id for job, _ in group.parts):
+                    checks.refresh_consistency(store, doc_id, tgt)
             stats.seconds = time.perf_counter() - stats.started
             log.info("%s: %s", tgt, stats)
     finally:
+        lease.release()
         if own_pool:
             pool.release()
     return results
@@ -304,7 +370,7 @@ def _from_tm(job: _Job, todo: list[Segment]) -> list[Segment]:
     return rest
 
 
-def _from_mt(group: Group, pool: ModelPool, options: Options) -> None:
+def _from_mt(group: Group, pool: ModelPool, options: Options, lease: Lease) -> None:
     steps, lead, todo, jobs = group.steps, group.lead, group.todo, group.jobs()
     engine = group.engine
     store, stats = lead.store, lead.stats
@@ -328,6 +394,7 @@ def _from_mt(group: Group, pool: ModelPool, options: Options) -> None:
                 stats.from_mt += 1
                 stats.target_tokens += batch.target_tokens[n]
             group.advance(batch.indices)
+            lease.renew()
     except LoadError:  # bad setup, not a failed segment: the job stops with its message
         raise
     except RuntimeError as exc:  # e.g. out of memory: the segments not stored stay to do
