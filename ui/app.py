@@ -198,7 +198,7 @@ def build(ctx: Context) -> gr.Blocks:
 
     def fail(exc: Exception) -> gr.Error:
         # Gradio shows errors as (sanitised) HTML: the message names files and quotes texts, escaped
-        return gr.Error(html.escape(str(exc)), print_exception=False)
+        return gr.Error(html.escape(str(exc), quote=False), print_exception=False)
 
     def load(doc_id, lang, refs, status, flag, text, number):
         if doc_id in (None, ""):

@@ -219,13 +219,13 @@ def cmd_translate(args: argparse.Namespace) -> int:
             for bar in bars:
                 bar.close()
             logger.removeHandler(handler)
-    columns = ("segments", "done", "TM", "MT", "failed", "seconds", "tok/s", "first")
+    columns = ("segments", "done", "TM", "MT", "failed", "other", "seconds", "tok/s", "first")
     print(f"{'lang':5} " + " ".join(f"{c:>8}" for c in columns))
     for st in stats:
         first = f"{st.first_segment_s:8.1f}" if st.first_segment_s is not None else f"{'-':>8}"
         print(
             f"{st.lang:5} {st.segments:8} {st.done_before:8} {st.from_tm:8} {st.from_mt:8} "
-            f"{st.failed:8} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
+            f"{st.failed:8} {st.elsewhere:8} {st.seconds:8.1f} {st.tokens_per_s:8.1f} {first}"
         )
     total = sum(st.seconds for st in stats)
     first_s = next((st.first_segment_s for st in stats if st.first_segment_s is not None), None)
@@ -390,9 +390,7 @@ def cmd_glossary_match(args: argparse.Namespace) -> int:
         raise UsageError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=lang) if args.to else []
     # expectations of the whole text, so that context counts (Mr./Ms. before a title)
-    expected = {
-        (tgt, e.match.start): e for tgt in targets for e in terminology.expectations(text, lang, tgt)
-    }
+    expected = {(tgt, e.match.start): e for tgt in targets for e in terminology.expectations(text, lang, tgt)}
     for match in terminology.find(text, lang):
         print(f"{match.start}-{match.end}\t{match.kind}\t{match.concept.id}\t{match.text}")
         for tgt in targets:
@@ -665,6 +663,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from . import users
 
     if args.host not in LOOPBACK and not args.auth and not args.insecure:
@@ -674,6 +674,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     accounts = users.load(args.auth) if args.auth else None
     from ui.app import Context, launch  # the app is a shell over the library; loaded only here
+
+    handler = logging.StreamHandler(sys.stderr)  # logins (failed ones above all) and jobs, timestamped
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("workbench").addHandler(handler)
+    logging.getLogger("workbench").setLevel(logging.INFO)
 
     ctx = Context(args.store, _terminology(args), model_map=_model_map(args) if args.model_map else None)
     print(f"workbench: serving {args.store} on http://{args.host}:{args.port}", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -140,6 +141,16 @@ MIGRATIONS: list[str] = [
     """,
     """
     ALTER TABLE translations ADD COLUMN confidence REAL;
+    """,
+    """
+    CREATE TABLE leases (
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires REAL NOT NULL,
+        PRIMARY KEY (segment_id, lang)
+    );
+    CREATE INDEX leases_holder ON leases(holder);
     """,
 ]
 
@@ -767,6 +778,40 @@ class Store:
             " LEFT JOIN tm_units u ON u.memory_id = m.id GROUP BY m.id ORDER BY m.id"
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    # ------------------------------------------------------------ leases
+
+    def claim(self, segment_ids: list[int], lang: str, holder: str, seconds: float) -> list[int]:
+        """Lease the translation of segments into ``lang`` to ``holder`` for ``seconds``, so that two
+        jobs on one store share the work; returns the ids now held (those free, expired or already
+        ``holder``'s), in the order given. A holder that dies lets its leases expire."""
+        stamp = time.time()
+        with self.transaction() as db:
+            held = []
+            for sid in segment_ids:
+                taken = db.execute(
+                    "INSERT INTO leases (segment_id, lang, holder, expires) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (segment_id, lang) DO UPDATE SET holder = excluded.holder,"
+                    " expires = excluded.expires WHERE leases.holder = excluded.holder OR leases.expires < ?",
+                    (sid, lang, holder, stamp + seconds, stamp),
+                ).rowcount
+                if taken:
+                    held.append(sid)
+        return held
+
+    def renew(self, holder: str, seconds: float) -> None:
+        """Extend every lease of ``holder`` (a job still working) by ``seconds`` from now."""
+        with self.transaction() as db:
+            db.execute("UPDATE leases SET expires = ? WHERE holder = ?", (time.time() + seconds, holder))
+
+    def lease_holders(self) -> list[str]:
+        """The holders of current leases (expired ones included)."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT holder FROM leases")]
+
+    def release(self, holder: str) -> None:
+        """End every lease of ``holder`` (a job that finished or stopped)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM leases WHERE holder = ?", (holder,))
 
     def integrity_check(self) -> str:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]

@@ -10,12 +10,15 @@ Ray one (:mod:`workbench.distributed`) differ only in how a work unit runs.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import tm, translations
+from . import limits, tm, translations
 from .model import Document, Origin, Segment
 from .mt import base
 from .mt.engine import Batch, pick_device
@@ -42,6 +45,9 @@ class Options:
     # Documents share batches up to this many batches' worth of segments (0: one document at a time);
     # see groups().
     group_batches: int = 4
+    # A job claims (see Lease) this many batches' worth of a document's segments at a time: a second
+    # job on the store takes the next part; a whole speech usually fits, so its batches are unchanged.
+    lease_batches: int = 32
 
     @property
     def expected_version(self) -> int | None:
@@ -69,6 +75,7 @@ class LangStats:
     from_tm: int = 0
     from_mt: int = 0
     failed: int = 0
+    elsewhere: int = 0  # left to another job that holds their lease (see Lease)
     seconds: float = 0.0
     target_tokens: int = 0
     first_segment_s: float | None = None
@@ -102,6 +109,46 @@ class ModelPool:
         for model in self.loaded.values():
             model.release()
         self.loaded.clear()
+
+
+class Lease:
+    """This job's claim on the segments it translates (see :meth:`Store.claim`): two jobs on one store
+    share the work instead of both doing all of it, and a job that dies frees its segments when its
+    leases expire (``limits.LIMITS.lease_s``, renewed after each batch)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    def claim(self, segments: list[Segment], tgt: str) -> list[Segment]:
+        self._free_the_dead()
+        held = set(self.store.claim([s.id for s in segments], tgt, self.holder, limits.LIMITS.lease_s))  # type: ignore[misc]
+        return [s for s in segments if s.id in held]
+
+    def renew(self) -> None:
+        self.store.renew(self.holder, limits.LIMITS.lease_s)
+
+    def _free_the_dead(self) -> None:
+        """Release the leases of jobs on this machine whose process is gone (killed, crashed): a job
+        restarted at once resumes their segments instead of waiting for the leases to expire."""
+        host = socket.gethostname()
+        for holder in self.store.lease_holders():
+            where, _, rest = holder.rpartition(":")[0].rpartition(":")
+            if where == host and rest.isdigit() and not _alive(int(rest)):
+                self.store.release(holder)
+
+    def release(self) -> None:
+        self.store.release(self.holder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
 
 
 def _todo(store: Store, segments: list[Segment], tgt: str, force: bool) -> list[Segment]:
@@ -167,6 +214,7 @@ def groups(
     stats: LangStats,
     progress: Callable[[str, int], Callable[[int], None]] | None,
     terminology: Terminology | None,
+    lease: Lease | None = None,
 ) -> Iterator[Group]:
     """The documents' segments still to machine-translate into ``tgt``, in groups that share batches.
 
@@ -178,6 +226,11 @@ def groups(
     while a long
     document is still finished before the ones after it start. Both executors use the same groups,
     so they build the same batches.
+
+    With a ``lease``, a document's segments are claimed ``options.lease_batches`` batches' worth at a
+    time, just before they are translated (the translation memory pass included): segments another
+    job holds are left to it (counted in ``stats.elsewhere``), those it finished meanwhile are not
+    done again.
     """
     limit = options.group_batches * options.batch_size
     group: Group | None = None
@@ -190,17 +243,25 @@ def groups(
         stats.done_before += len(document.segments) - len(todo)
         advance = progress(f"{document.name} → {tgt}", len(todo)) if progress else None
         job = _Job(store, document.id, document.lang, tgt, terminology, stats, advance)  # type: ignore[arg-type]
-        todo = _from_tm(job, todo, options)
-        if not todo:
-            continue
-        if group and group.steps != steps:
-            yield group
-            group = None
-        group = group or Group(steps)
-        group.parts.append((job, todo))
-        if len(group.todo) >= limit:
-            yield group
-            group = None
+        size = options.lease_batches * options.batch_size
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)] if lease and todo else [todo]
+        for chunk in chunks:
+            if lease:
+                mine = lease.claim(chunk, tgt)
+                stats.elsewhere += len(chunk) - len(mine)
+                chunk = _todo(store, mine, tgt, options.force)  # not what the other job did meanwhile
+                stats.done_before += len(mine) - len(chunk)
+            chunk = _from_tm(job, chunk, options)
+            if not chunk:
+                continue
+            if group and group.steps != steps:
+                yield group
+                group = None
+            group = group or Group(steps)
+            group.parts.append((job, chunk))
+            if len(group.todo) >= limit:
+                yield group
+                group = None
     if group:
         yield group
 
@@ -275,6 +336,7 @@ def run_job(
     unit per group run by ``execute``, and each batch that comes back checked and stored with the
     same guarantees, whichever executor ran it."""
     documents = [store.document(d) for d in doc_ids]
+    lease = Lease(store)
     # "--to all" names the source language too: only targets some document is not already in
     targets = [t for t in targets if any(d.lang != t for d in documents)]
     results: list[LangStats] = []
@@ -284,7 +346,9 @@ def run_job(
         for tgt in targets:
             stats = LangStats(tgt)
             results.append(stats)
-            for group in groups(store, documents, tgt, model_map, options, stats, progress, terminology):
+            for group in groups(
+                store, documents, tgt, model_map, options, stats, progress, terminology, lease
+            ):
                 todo, lead = group.todo, group.lead
                 terms = lead.constraints(todo, tgt)
                 running.append((group, terms))
@@ -295,19 +359,26 @@ def run_job(
                 )  # fmt: skip
             stats.seconds = time.perf_counter() - stats.started
 
-    for batches in execute(units()):
-        group, terms = running.popleft()
-        _store_unit(group, terms, batches, options)
+    try:
+        for batches in execute(units()):
+            group, terms = running.popleft()
+            _store_unit(group, terms, batches, options, lease)
+    finally:
+        lease.release()
     for stats in results:
         log.info("%s: %s", stats.lang, stats)
     return results
 
 
 def _store_unit(
-    group: Group, terms: list[list[tuple[str, list[str]]]], batches: Iterable[Batch], options: Options
+    group: Group,
+    terms: list[list[tuple[str, list[str]]]],
+    batches: Iterable[Batch],
+    options: Options,
+    lease: Lease,
 ) -> None:
-    """Store a unit's batches as they come, each in one transaction; a RuntimeError (out of memory,
-    say) ends the unit, and its segments not stored stay to do."""
+    """Store a unit's batches as they come, each in one transaction, renewing the job's lease; a
+    RuntimeError (out of memory, say) ends the unit, and its segments not stored stay to do."""
     lead, todo, last = group.lead, group.todo, group.steps[-1]
     stats, done = lead.stats, 0
     try:
@@ -331,6 +402,7 @@ def _store_unit(
             stats.target_tokens += sum(batch.target_tokens)
             lead.started_one()
             group.advance(batch.indices)
+            lease.renew()
     except LoadError:  # bad setup, not a failed segment: the job stops with its message
         raise
     except RuntimeError as exc:
