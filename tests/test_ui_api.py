@@ -235,3 +235,12 @@ def test_serve_prints_no_public_link_hint(tmp_path):
         output = proc.communicate(timeout=30)[0]
     assert f"serving {tmp_path / 'wb.db'} on http://127.0.0.1:{port}" in output
     assert "share=True" not in output and "public link" not in output
+
+
+def test_the_editor_endpoint_needs_the_login(review_server):
+    """The editor's server function answers only a signed-in browser."""
+    import httpx
+
+    body = {"data": {"op": "init"}, "component_id": 1, "fn_name": "wb", "session_hash": "x"}
+    answer = httpx.post(review_server["url"] + "gradio_api/component_server", json=body, timeout=30)
+    assert answer.status_code == 401
