@@ -323,7 +323,7 @@ def build(ctx: Context) -> gr.Blocks:
         sid = state["rows"][state["selected"]][0]
         try:
             with open_store() as store:
-                store.merge_segments(sid, who=_who(request))
+                review.merge(store, sid, who=_who(request), terminology=ctx.terminology)
                 page, new_state = _reload(store, state)
                 return (
                     _table(page),

@@ -181,7 +181,7 @@ class Editor:
         return {**self.op_load(store, {**p, "doc": doc_id}, who), "focus": first}
 
     def op_merge(self, store: Store, p: dict, who: str | None) -> dict:
-        sid = store.merge_segments(int(p["id"]), who=who)
+        sid = review.merge(store, int(p["id"]), who=who, terminology=self.ctx.terminology)
         return {**self.op_load(store, {**p, "doc": store.segment_source(sid)[2]}, who), "focus": sid}
 
     def op_preview(self, store: Store, p: dict, who: str | None) -> dict:

@@ -527,6 +527,16 @@ def split(
     return first, second
 
 
+def merge(store: Store, segment_id: int, *, who: str | None, terminology: Terminology | None = None) -> int:
+    """Merge a segment with the next one of its paragraph (the store joins the translations, as drafts)
+    and check every joined translation again."""
+    merged = store.merge_segments(segment_id, who=who)
+    source, src, doc_id = store.segment_source(merged)
+    joined = [t for t in store.translations(doc_id) if t.segment_id == merged]
+    store.set_flags_many({t.id: checks.check(source, t.text, src, t.lang, terminology) for t in joined})  # type: ignore[misc]
+    return merged
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """``text`` without accents and case, with the index in ``text`` of every folded character (so a
     match found in the folded text maps back onto the original)."""
