@@ -252,6 +252,10 @@ async function commit({ confirm, override, move }) {
   const a = area();
   const text = a ? a.value : r.target;
   if (!confirm && text === r.target) { if (move !== undefined) go(S.pos + move, true); return; }
+  if (confirm && r.status === 'approved' && text === r.target) {  // nothing to write: just move on
+    const next = S.view.findIndex((j, v) => v > S.pos && S.rows[j].status !== 'approved');
+    return next >= 0 ? go(next, true) : say(`Segment ${r.n} is already approved.`);
+  }
   if (confirm && r.status === 'untranslated' && !text.trim()) return say(`Segment ${r.n} has no translation to confirm.`, 'error');
   S.busy = true;
   const answer = await call({ op: 'save', id: r.id, lang: S.lang, text, version: r.version, confirm, override });
