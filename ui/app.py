@@ -458,7 +458,7 @@ def build(ctx: Context) -> gr.Blocks:
                 prev_btn = gr.Button("◀ Previous page", elem_id="prev-page")
                 next_btn = gr.Button("Next page ▶", elem_id="next-page")
                 confirm_btn = gr.Button("Confirm selected row", elem_id="confirm")
-                flagged_btn = gr.Button("Next flagged (Ctrl+Shift+F)", elem_id="next-flagged")
+                flagged_btn = gr.Button("Next flagged", elem_id="next-flagged")
             summary = gr.Markdown(elem_id="summary")
             message = gr.HTML(elem_id="message")
             # read-only: edits happen in the Review tab's editor (a grid offers Add/Delete row and column)
