@@ -159,6 +159,8 @@ def test_split_and_merge(review_server):
     assert merged[0]["data"][0][2] == source
     refused = c.predict("no marker", api_name="/split")  # a message; the table is not blanked
     assert "one '|'" in refused[2]
+    load(c, lang="ar", text="Remarks by Mr. Vladimir Voronkov")  # the title: a paragraph of one segment
+    assert "Not merged:" in c.predict(api_name="/merge")[2]
 
 
 def test_comment_shows_in_the_detail(review_server):

@@ -314,8 +314,8 @@ def build(ctx: Context) -> gr.Blocks:
                 review.split(store, sid, marked.index("|"), who=_who(request), terminology=ctx.terminology)
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
-        except (StoreError, review.ReviewError) as exc:
-            raise fail(exc) from None
+        except (StoreError, review.ReviewError) as exc:  # a message; the grid stays as it is
+            return gr.skip(), gr.skip(), gr.skip(), f"<b>Not split:</b> {html.escape(str(exc))}", gr.skip()
 
     def merge(state, request: gr.Request):
         if not state or not state.get("rows"):
@@ -332,8 +332,8 @@ def build(ctx: Context) -> gr.Blocks:
                     "Merged with the next segment.",
                     _render_detail(ctx, store, new_state),
                 )
-        except StoreError as exc:
-            raise fail(exc) from None
+        except StoreError as exc:  # a refusal is a message: the grid stays as it is
+            return gr.skip(), gr.skip(), gr.skip(), f"<b>Not merged:</b> {html.escape(str(exc))}", gr.skip()
 
     def documents():
         with open_store() as store:
