@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_align import EN, FR
 
-from workbench import checks, ingest, review
+from workbench import checks, ingest, review, translations
 from workbench.cli import main
 from workbench.errors import ConflictError
 from workbench.glossary import load_all
@@ -20,7 +20,7 @@ GOOD = "Le Bureau de lutte contre le terrorisme fera rapport à l'Assemblée gé
 
 @pytest.fixture
 def store(tmp_path):
-    raw = f"{SOURCE}\n\nThe meeting rose at 1 p.m., said the Chair.\n"
+    raw = f"{SOURCE} The meeting rose at 1 p.m., said the Chair.\n"  # one paragraph, two segments
     document = ingest.build_document(raw, name="s.txt", lang="en")
     with Store(tmp_path / "wb.db") as s:
         ingest.store_document(s, document)
@@ -137,3 +137,13 @@ def test_aligned_human_translations_are_not_listed_as_sources(tmp_path):
         ingest.ingest_file(store, other, "fr")
         names = [d["name"] for d in review.source_documents(store)]
     assert names == ["speech.en.txt", "other.fr.txt"]
+
+
+def test_merge_checks_the_joined_translations_again(store):
+    first = ids(store)[0]
+    review.save(store, first, "fr", GOOD, who="anna", expected_version=1, terminology=TERMS)
+    assert "numbers" not in {f.code for f in store.flags(store.translation(first, "fr").id)}
+    translations.merge(store, first, who="anna", terminology=TERMS)
+    t = store.translation(first, "fr")
+    assert t.status == Status.DRAFT and t.text == GOOD + " Le Bureau fera rapport."
+    assert "numbers" in {f.code for f in store.flags(t.id)}  # the source's "1 p.m." is missing now

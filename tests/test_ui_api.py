@@ -160,6 +160,8 @@ def test_split_and_merge(review_server):
     assert merged[0]["data"][0][2] == source
     refused = c.predict(merged[1], "no marker", api_name="/split")  # a message; the table is not blanked
     assert "one '|'" in refused[2]
+    load(c, lang="ar", text="Remarks by Mr. Vladimir Voronkov")  # the title: a paragraph of one segment
+    assert "Not merged:" in c.predict(api_name="/merge")[2]
 
 
 def test_a_merge_from_a_stale_page_is_refused(review_server):
@@ -255,3 +257,12 @@ def test_serve_prints_no_public_link_hint(tmp_path):
         output = proc.communicate(timeout=30)[0]
     assert f"serving {tmp_path / 'wb.db'} on http://127.0.0.1:{port}" in output
     assert "share=True" not in output and "public link" not in output
+
+
+def test_the_editor_endpoint_needs_the_login(review_server):
+    """The editor's server function answers only a signed-in browser."""
+    import httpx
+
+    body = {"data": {"op": "init"}, "component_id": 1, "fn_name": "wb", "session_hash": "x"}
+    answer = httpx.post(review_server["url"] + "gradio_api/component_server", json=body, timeout=30)
+    assert answer.status_code == 401

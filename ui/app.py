@@ -331,8 +331,8 @@ def build(ctx: Context) -> gr.Blocks:
                              terminology=ctx.terminology)  # fmt: skip
                 page, new_state = _reload(store, state)
                 return _table(page), _shown(page), new_state, "Split.", _render_detail(ctx, store, new_state)
-        except WorkbenchError as exc:
-            raise fail(exc) from None
+        except WorkbenchError as exc:  # a message; the grid stays as it is
+            return gr.skip(), gr.skip(), gr.skip(), f"<b>Not split:</b> {html.escape(str(exc))}", gr.skip()
 
     def merge(shown, state, request: gr.Request):
         if not state or not state.get("rows"):
@@ -351,8 +351,8 @@ def build(ctx: Context) -> gr.Blocks:
                     "Merged with the next segment.",
                     _render_detail(ctx, store, new_state),
                 )
-        except WorkbenchError as exc:
-            raise fail(exc) from None
+        except WorkbenchError as exc:  # a refusal is a message: the grid stays as it is
+            return gr.skip(), gr.skip(), gr.skip(), f"<b>Not merged:</b> {html.escape(str(exc))}", gr.skip()
 
     def documents():
         with open_store() as store:
@@ -479,7 +479,7 @@ def build(ctx: Context) -> gr.Blocks:
                 prev_btn = gr.Button("◀ Previous page", elem_id="prev-page")
                 next_btn = gr.Button("Next page ▶", elem_id="next-page")
                 confirm_btn = gr.Button("Confirm selected row", elem_id="confirm")
-                flagged_btn = gr.Button("Next flagged (Ctrl+Shift+F)", elem_id="next-flagged")
+                flagged_btn = gr.Button("Next flagged", elem_id="next-flagged")
             summary = gr.HTML(elem_id="summary")  # user texts reach the page escaped, never as Markdown
             message = gr.HTML(elem_id="message")
             # read-only: edits happen in the Review tab's editor (a grid offers Add/Delete row and column)

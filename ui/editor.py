@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from workbench import langs, review
+from workbench import langs, review, translations
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
 from workbench.store import Store
@@ -58,6 +58,12 @@ def _row(row: review.Row) -> dict:
         "error": any(f.severity == "error" for f in flags),
         "refs": row.refs,
     }
+
+
+def _seen(p: dict) -> list[tuple[int, str, int]]:
+    """The rows a split or merge acts on as the page showed them (id, source, version; 0: none): the
+    store refuses the change if any has changed since."""
+    return [(int(i), str(source), int(version or 0)) for i, source, version in p.get("seen") or ()]
 
 
 class Editor:
@@ -168,6 +174,7 @@ class Editor:
             lang=lang,
             target_cut=None if cut is None else int(cut),
             expected_version=p.get("version"),
+            seen=_seen(p),
             who=who,
             terminology=self.ctx.terminology,
         )
@@ -175,7 +182,8 @@ class Editor:
         return {**self.op_load(store, {**p, "doc": doc_id}, who), "focus": first}
 
     def op_merge(self, store: Store, p: dict, who: str | None) -> dict:
-        sid = store.merge_segments(int(p["id"]), who=who)
+        sid = translations.merge(store, int(p["id"]), who=who, terminology=self.ctx.terminology,
+                                 lang=langs.normalize(p["lang"]), seen=_seen(p))  # fmt: skip
         return {**self.op_load(store, {**p, "doc": store.segment_source(sid)[2]}, who), "focus": sid}
 
     def op_preview(self, store: Store, p: dict, who: str | None) -> dict:

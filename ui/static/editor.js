@@ -252,6 +252,10 @@ async function commit({ confirm, override, move }) {
   const a = area();
   const text = a ? a.value : r.target;
   if (!confirm && text === r.target) { if (move !== undefined) go(S.pos + move, true); return; }
+  if (confirm && r.status === 'approved' && text === r.target) {  // nothing to write: just move on
+    const next = S.view.findIndex((j, v) => v > S.pos && S.rows[j].status !== 'approved');
+    return next >= 0 ? go(next, true) : say(`Segment ${r.n} is already approved.`);
+  }
   if (confirm && r.status === 'untranslated' && !text.trim()) return say(`Segment ${r.n} has no translation to confirm.`, 'error');
   S.busy = true;
   const answer = await call({ op: 'save', id: r.id, lang: S.lang, text, version: r.version, confirm, override });
@@ -368,7 +372,8 @@ function openSplit() {
 
 async function doSplit(r, source, target, cut) {
   const answer = await call({ op: 'split', id: r.id, lang: S.lang, offset: source.selectionStart, refs: S.refs,
-    target_cut: cut.checked ? target.selectionStart : null, version: r.version });
+    target_cut: cut.checked ? target.selectionStart : null, version: r.version,
+    seen: [[r.id, r.source, r.version || 0]] });
   if (answer.error) return say(`Not split: ${answer.error}`, 'error');
   if (answer.conflict) return say(`Not split: segment ${r.n} was changed meanwhile.`, 'conflict');
   closePanel(splitPanel);
@@ -378,7 +383,9 @@ async function doSplit(r, source, target, cut) {
 
 async function merge() {
   const r = current();
-  const answer = await call({ op: 'merge', id: r.id, lang: S.lang, refs: S.refs });
+  const next = S.rows[S.view[S.pos] + 1];  // the store refuses the merge if either row changed since
+  const seen = [r, ...(next ? [next] : [])].map((x) => [x.id, x.source, x.version || 0]);
+  const answer = await call({ op: 'merge', id: r.id, lang: S.lang, refs: S.refs, seen });
   if (answer.error) return say(answer.error, 'error');
   show(answer, answer.focus);
   say(`Segment ${r.n} merged with the next one.`);
