@@ -22,7 +22,7 @@ from workbench import alignjob, ingest, langs, limits, review, tmx, translations
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
 from workbench.mt.registry import ModelMap
-from workbench.store import Store
+from workbench.store import StaleError, Store
 from workbench.termmatch import Terminology
 from workbench.translate import Options, translate_documents
 
@@ -311,9 +311,9 @@ def build(ctx: Context) -> gr.Blocks:
         lang, sent = _sent(shown)
         rows = sent[state["selected"] : state["selected"] + count]
         if lang != state["lang"] or not rows or rows[0][0] != state["rows"][state["selected"]][0]:
-            raise gr.Error("the page changed meanwhile: reload it", print_exception=False)
+            raise StaleError("the page changed meanwhile: reload it")
         if len(rows) < count:
-            raise gr.Error("the next segment is not on this page", print_exception=False)
+            raise StaleError("the next segment is not on this page")
         return lang, [(i, s, v) for i, s, _, v in rows]
 
     def split(shown, state, marked, request: gr.Request):
@@ -324,8 +324,8 @@ def build(ctx: Context) -> gr.Blocks:
         if marked.count("|") != 1 or marked.replace("|", "") != source:
             refused = "Copy the source and put one '|' where it should split."
             return gr.skip(), gr.skip(), gr.skip(), refused, gr.skip()
-        lang, rows = seen(shown, state, 1)
         try:
+            lang, rows = seen(shown, state, 1)
             with open_store() as store:
                 review.split(store, sid, marked.index("|"), seen=rows, seen_lang=lang, who=_who(request),
                              terminology=ctx.terminology)  # fmt: skip
@@ -338,8 +338,8 @@ def build(ctx: Context) -> gr.Blocks:
         if not state or not state.get("rows"):
             raise gr.Error("load a page first", print_exception=False)
         sid = state["rows"][state["selected"]][0]
-        lang, rows = seen(shown, state, 2)
         try:
+            lang, rows = seen(shown, state, 2)
             with open_store() as store:
                 translations.merge(store, sid, who=_who(request), terminology=ctx.terminology, lang=lang,
                                    seen=rows)  # fmt: skip
