@@ -229,8 +229,6 @@ def _spec(entry: object, where: str, allowed: set[str], base: Path, default_kind
         model = str((base / local).resolve())
     elif not local.is_absolute() and not _hub_id(model, base):
         raise ModelMapError(f"{where}: model folder {base / local} does not exist (model = {model!r})")
-    if Path(model).is_absolute() and not Path(model).exists():
-        raise ModelMapError(f"{where}: model folder {model} does not exist")
     return ModelSpec(model, kind, token, revision, where)
 
 
