@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, training_sentences, write_model_map
 
 from workbench import review, tbx
 from workbench.cli import main
@@ -39,6 +39,18 @@ FAST = ["--beam", "2", "--max-length", "12", "--batch-size", "8", "--quiet"]
 @pytest.fixture(scope="module")
 def terms() -> Terminology:
     return Terminology([tbx.read(ROOT / "glossaries" / "un-counter-terrorism.tbx")])
+
+
+@pytest.fixture(scope="module")
+def model_map(tmp_path_factory):
+    """Tiny models that can also spell the core-glossary terms of the seed speech (女士们，先生们)."""
+    from workbench.mt.synthetic import build_marian
+
+    root = tmp_path_factory.mktemp("core-models")
+    sentences = training_sentences(core_terms=True)
+    en_x = build_marian(root / "marian-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"])
+    x_en = build_marian(root / "marian-x-en", sentences, seed=1)
+    return write_model_map(root / "models.toml", en_x, x_en)
 
 
 @pytest.fixture(scope="module")

@@ -296,9 +296,7 @@ def cmd_glossary_match(args: argparse.Namespace) -> int:
         raise CliError("cannot tell the language of the text; give --lang")
     targets = langs.parse_list(args.to, exclude=lang) if args.to else []
     # expectations of the whole text, so that context counts (Mr./Ms. before a title)
-    expected = {
-        (tgt, e.match.start): e for tgt in targets for e in terminology.expectations(text, lang, tgt)
-    }
+    expected = {(tgt, e.match.start): e for tgt in targets for e in terminology.expectations(text, lang, tgt)}
     for match in terminology.find(text, lang):
         print(f"{match.start}-{match.end}\t{match.kind}\t{match.concept.id}\t{match.text}")
         for tgt in targets:
