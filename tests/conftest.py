@@ -54,25 +54,42 @@ def shared(*parts: str) -> Path:
 LANG_COLUMNS = ("en", "fr", "es", "ru", "zh", "ar")
 
 
-def training_sentences() -> list[str]:
-    """The seed speech and the six-language term list: every script the tiny models must know;
-    also every form of the core-glossary terms the seed speech names ("ladies and gentlemen":
-    女士们，先生们, señoras y señores), so that the seed speech's enforced terms can be spelled."""
-    import csv
+def training_sentences(core_terms: bool = False) -> list[str]:
+    """The seed speech and the six-language term list: every script the tiny models must know.
 
-    from workbench import tbx
-    from workbench.termmatch import Terminology
+    ``core_terms`` adds every form of the core-glossary terms the seed speech names ("ladies and
+    gentlemen": 女士们，先生们, señoras y señores), so that a model translating the seed speech can
+    spell all its enforced terms (only the seed-speech pipeline test needs them).
+    """
+    import csv
 
     speech = EXAMPLE.read_text(encoding="utf-8")
     lines = [line for line in speech.splitlines() if line.strip()]
     with shared("terms", "un_terms.tsv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             lines.extend(row[c] for c in LANG_COLUMNS if row[c])
-    core = Terminology([tbx.read(ROOT / "glossaries" / "un-core.tbx")])
-    for concept in dict.fromkeys(m.concept.id for m in core.find(speech, "en")):
-        for entry in core.glossaries[0].concept(concept).entries.values():
-            lines.extend(entry.full + entry.abbr)
+    if core_terms:
+        from workbench import tbx
+        from workbench.termmatch import Terminology
+
+        core = Terminology([tbx.read(ROOT / "glossaries" / "un-core.tbx")])
+        for concept in dict.fromkeys(m.concept.id for m in core.find(speech, "en")):
+            for entry in core.glossaries[0].concept(concept).entries.values():
+                lines.extend(entry.full + entry.abbr)
     return lines
+
+
+def write_model_map(path: Path, en_x: Path, x_en: Path) -> Path:
+    """A model map with no built-in defaults: en→5 languages direct, fr→en, nothing else."""
+    path.write_text(
+        "defaults = false\n"
+        + "".join(f'[pairs.en-{t}]\nmodel = "{en_x}"\n' for t in ("fr", "es", "ru"))
+        + f'[pairs.en-zh]\nmodel = "{en_x}"\ntarget_token = ">>cmn_Hans<<"\n'
+        + f'[pairs.en-ar]\nmodel = "{en_x}"\ntarget_token = ">>ara<<"\n'
+        + f'[pairs.fr-en]\nmodel = "{x_en}"\n',
+        encoding="utf-8",
+    )
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -93,17 +110,8 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def model_map(tiny_models, tmp_path_factory) -> Path:
     """A model map with no built-in defaults: en→5 languages direct, fr→en, nothing else."""
-    en_x, x_en = tiny_models["en-x"], tiny_models["x-en"]
     path = tmp_path_factory.mktemp("maps") / "models.toml"
-    path.write_text(
-        "defaults = false\n"
-        + "".join(f'[pairs.en-{t}]\nmodel = "{en_x}"\n' for t in ("fr", "es", "ru"))
-        + f'[pairs.en-zh]\nmodel = "{en_x}"\ntarget_token = ">>cmn_Hans<<"\n'
-        + f'[pairs.en-ar]\nmodel = "{en_x}"\ntarget_token = ">>ara<<"\n'
-        + f'[pairs.fr-en]\nmodel = "{x_en}"\n',
-        encoding="utf-8",
-    )
-    return path
+    return write_model_map(path, tiny_models["en-x"], tiny_models["x-en"])
 
 
 REVIEWER = ("anna", "correct horse battery staple")
