@@ -21,7 +21,9 @@ def reviewer(url: str, account: tuple[str, str] | None, number: int, seconds: fl
     from gradio_client import Client
 
     rng = random.Random(number)
-    client = Client(url, auth=account, verbose=False)
+    # twenty logins at once queue for the password check (one at a time, in a worker thread, while
+    # signed-in reviewers are served): more than gradio_client's 5 s on a loaded machine
+    client = Client(url, auth=account, verbose=False, httpx_kwargs={"timeout": 120})
     records = []
     deadline = time.monotonic() + seconds
     n = 0

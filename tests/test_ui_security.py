@@ -127,8 +127,12 @@ def guarded(review_server, tmp_path_factory):
     app.close()
 
 
-def login(base: str, name: str, password: str) -> httpx.Response:
-    return httpx.post(f"{base}login", data={"username": name, "password": password}, timeout=30)
+def login(base: str, name: str, password: str, address: str | None = None) -> httpx.Response:
+    """A login; ``address`` poses as a client behind a proxy (X-Forwarded-For, trusted from loopback)."""
+    headers = {"X-Forwarded-For": address} if address else {}
+    return httpx.post(
+        f"{base}login", data={"username": name, "password": password}, headers=headers, timeout=30
+    )
 
 
 def test_the_page_before_login_shows_no_endpoint_and_no_document(review_server):
@@ -150,7 +154,11 @@ def test_the_sixth_wrong_password_in_a_minute_is_refused_and_failures_are_logged
     assert "try again" in refused.json()["detail"] and "access-token" not in str(refused.cookies)
     failures = [r.getMessage() for r in caplog.records if r.name == "workbench.login"]
     assert failures.count("failed login for 'boris' from 127.0.0.1") == 5
-    assert any("refused for 'boris'" in f for f in failures)
+    assert any(f.startswith("login refused") and "127.0.0.1" in f for f in failures)
+    elsewhere = login(guarded, "boris", SECOND[1], address="10.0.0.9")  # the name is locked everywhere
+    assert elsewhere.status_code == 429
+    assert any("refused for 'boris' from 10.0.0.9" in r.getMessage() for r in caplog.records)
+    assert login(guarded, "anna", REVIEWER[1], address="10.0.0.10").status_code == 200  # others are not
 
 
 def test_a_slow_password_check_does_not_hold_up_signed_in_reviewers(review_server, monkeypatch):

@@ -578,14 +578,15 @@ def launch(
     from ui.guard import Gate, LoginGuard
 
     app = build(ctx)
+    guard = LoginGuard(auth) if auth else None
     app.queue(default_concurrency_limit=8)
     app.launch(
         server_name=host, server_port=port, share=False, ssr_mode=False,
-        auth=LoginGuard(auth).check if auth else None,
+        auth=guard.check if guard else None,
         auth_message="workbench: sign in with your reviewer account" if auth else None,
         prevent_thread_lock=not block, show_error=False, quiet=True,
         max_file_size=limits.LIMITS.upload_bytes, allowed_paths=[str(ctx.exports)], css=CSS, js=SHORTCUTS,
-        footer_links=[], app_kwargs={"middleware": [Middleware(Gate)]},
+        footer_links=[], app_kwargs={"middleware": [Middleware(Gate, guard=guard)]},
     )  # fmt: skip
     return app
 

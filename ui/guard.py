@@ -21,6 +21,7 @@ from contextvars import ContextVar
 import anyio
 from fastapi import HTTPException
 from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
 
 from workbench import limits, users
 
@@ -76,24 +77,21 @@ class LoginGuard:
         self.attempts = Attempts(clock)
         self.slot = asyncio.Semaphore(1)  # one PBKDF2 at a time: a flood cannot take every core
 
-    def _refuse_if_locked(self, name: str, address: str) -> None:
+    async def _refuse_if_locked(self, name: str, address: str) -> None:
         wait = max(self.attempts.wait(f"user:{name}"), self.attempts.wait(f"address:{address}"))
         if wait:
             log.warning(
                 "login refused for %r from %s: too many failures, locked for %d s", name, address, wait
             )
-            raise HTTPException(
-                status_code=429,
-                detail=f"Too many failed logins: try again in {math.ceil(wait)} s.",
-                headers={"Retry-After": str(math.ceil(wait))},
-            )
+            await asyncio.sleep(limits.LIMITS.login_delay_s)
+            raise HTTPException(status_code=429, detail=too_many(wait), headers=retry_after(wait))
 
     async def check(self, name: str, password: str) -> bool:
         """Whether ``name`` may sign in with ``password`` (a coroutine function: Gradio awaits it)."""
         address = CLIENT.get()
-        self._refuse_if_locked(name, address)  # cheap refusal, without waiting for the slot
+        await self._refuse_if_locked(name, address)  # cheap refusal, without waiting for the slot
         async with self.slot:
-            self._refuse_if_locked(name, address)  # again: failures may have come in while waiting
+            await self._refuse_if_locked(name, address)  # again: failures may have come meanwhile
             ok = await anyio.to_thread.run_sync(users.verify, self.accounts, name, password)
         # names that are no account are limited by their address only: they cannot grow the table
         keys = [f"address:{address}"] + ([f"user:{name}"] if name in self.accounts else [])
@@ -103,23 +101,43 @@ class LoginGuard:
             log.info("login %r from %s", name, address)
         else:
             log.warning("failed login for %r from %s", name, address)
+            await asyncio.sleep(limits.LIMITS.login_delay_s)  # a guessing loop waits for each answer
         return ok
+
+
+def too_many(wait: float) -> str:
+    return f"Too many failed logins: try again in {math.ceil(wait)} s."
+
+
+def retry_after(wait: float) -> dict[str, str]:
+    return {"Retry-After": str(math.ceil(wait))}
 
 
 class Gate:
     """ASGI middleware inside Gradio's app: notes each request's client address for
     :class:`LoginGuard` and, when logins are on, removes the API description from any page sent to
     a browser that is not signed in (Gradio embeds it in its login page). Fails closed: a page whose
-    description cannot be removed is not sent."""
+    description cannot be removed is not sent. A login from a locked address is refused here, before
+    its form is even read, and after ``login_delay_s``: a client that waits for each answer (as a
+    flood loop does) sends one attempt a second, at almost no cost to the server."""
 
-    def __init__(self, app):
+    def __init__(self, app, guard: LoginGuard | None = None):
         self.app = app
+        self.guard = guard
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        CLIENT.set(scope["client"][0] if scope.get("client") else "unknown")
+        address = scope["client"][0] if scope.get("client") else "unknown"
+        CLIENT.set(address)
+        if self.guard and scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/login"):
+            wait = self.guard.attempts.wait(f"address:{address}")
+            if wait:
+                log.warning("login refused from %s: too many failures, locked for %d s", address, wait)
+                await asyncio.sleep(limits.LIMITS.login_delay_s)  # costs nothing here, slows the flood
+                await JSONResponse({"detail": too_many(wait)}, 429, retry_after(wait))(scope, receive, send)
+                return
         gradio = scope.get("app")
         if getattr(gradio, "auth", None) is None or _signed_in(scope, gradio):
             await self.app(scope, receive, send)

@@ -28,6 +28,7 @@ class Limits:
     login_failures: int = 5  # failed logins per user name and per address in login_window_s …
     login_window_s: int = 60  # … before further attempts are refused for login_lockout_s,
     login_lockout_s: int = 60  # doubled on each further lockout (at most 16 times)
+    login_delay_s: int = 1  # a failed or refused login is answered this late: floods slow to a trickle
     lease_s: int = 300  # a translate job's claim on segments, renewed while it works
 
     @classmethod

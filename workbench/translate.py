@@ -122,7 +122,7 @@ class Lease:
 
     def claim(self, segments: list[Segment], tgt: str) -> list[Segment]:
         self._free_the_dead()
-        held = set(self.store.claim([s.id for s in segments], tgt, self.holder, limits.LIMITS.lease_s))  # type: ignore[misc]
+        held = set(self.store.claim([s.id for s in segments], tgt, self.holder, limits.LIMITS.lease_s))  # type: ignore[arg-type]
         return [s for s in segments if s.id in held]
 
     def renew(self) -> None:
