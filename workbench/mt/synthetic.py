@@ -310,8 +310,12 @@ def build_smoke(folder: str | Path) -> Path:
 
     folder = Path(folder)
     sentences = smoke_sentences()
-    en_x = build_marian(folder / "smoke-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"])
-    x_en = build_marian(folder / "smoke-x-en", sentences, seed=1, langs=("mul", "en"))
+    # every character of the glossaries' six scripts must fit in the vocabulary, with room for pieces
+    size = len(set("".join(sentences))) + 400
+    en_x = build_marian(
+        folder / "smoke-en-x", sentences, vocab_size=size, target_tokens=[">>ara<<", ">>cmn_Hans<<"]
+    )
+    x_en = build_marian(folder / "smoke-x-en", sentences, vocab_size=size, seed=1, langs=("mul", "en"))
     tokens = {"zh": ">>cmn_Hans<<", "ar": ">>ara<<"}
     lines = [
         "# Tiny RANDOM models built by 'workbench models smoke': the output is gibberish.",
