@@ -59,7 +59,7 @@ def training_sentences(core_terms: bool = False) -> list[str]:
 
     ``core_terms`` adds every form of the core-glossary terms the seed speech names ("ladies and
     gentlemen": 女士们，先生们, señoras y señores), so that a model translating the seed speech can
-    spell all its enforced terms (only the seed-speech pipeline test needs them).
+    spell all its enforced terms (the session's tiny models are trained with them).
     """
     import csv
 
@@ -98,7 +98,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     from workbench.mt.synthetic import build_m2m100, build_marian, build_nllb
 
     root = tmp_path_factory.mktemp("models")
-    sentences = training_sentences()
+    sentences = training_sentences(core_terms=True)  # they translate the seed speech: all its terms
     return {
         "en-x": build_marian(root / "marian-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"]),
         "x-en": build_marian(root / "marian-x-en", sentences, seed=1),

@@ -163,7 +163,8 @@ def test_two_jobs_on_one_store_translate_disjoint_sets_that_cover_everything(tmp
     assert did["a"]["fr"] == 8 and did["b"]["fr"] == 26 - 8  # disjoint, and between them all of it
     assert did["a"]["es"] == 0 and did["b"]["es"] == 26
     b_fr = next(st for st in results["b"] if st.lang == "fr")
-    assert b_fr.elsewhere == 8  # B's summary shows what it left to A
+    # B's summary shows what it left to A: A's part, less the batch A may have stored before B began
+    assert b_fr.done_before + b_fr.elsewhere == 8 and b_fr.elsewhere >= 6
     with Store(path) as store:
         assert all(len(store.translations(1, lang)) == 26 for lang in targets)
         assert store.db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # both released

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE, FAST, ROOT, training_sentences, write_model_map
+from conftest import ROOT, copy_store
 
 from workbench import review, tbx
 from workbench.cli import main
@@ -41,23 +41,8 @@ def terms() -> Terminology:
 
 
 @pytest.fixture(scope="module")
-def model_map(tmp_path_factory):
-    """Tiny models that can also spell the core-glossary terms of the seed speech (女士们，先生们)."""
-    from workbench.mt.synthetic import build_marian
-
-    root = tmp_path_factory.mktemp("core-models")
-    sentences = training_sentences(core_terms=True)
-    en_x = build_marian(root / "marian-en-x", sentences, target_tokens=[">>ara<<", ">>cmn_Hans<<"])
-    x_en = build_marian(root / "marian-x-en", sentences, seed=1)
-    return write_model_map(root / "models.toml", en_x, x_en)
-
-
-@pytest.fixture(scope="module")
-def translated(tmp_path_factory, model_map) -> Store:
-    path = tmp_path_factory.mktemp("terms") / "wb.db"
-    argv = ["translate", str(EXAMPLE), "--to", "all", "--model-map", str(model_map), "--store", str(path)]
-    assert main([*argv, *FAST]) == 0
-    return Store(path)
+def translated(tmp_path_factory, translated_seed) -> Store:
+    return Store(copy_store(translated_seed, tmp_path_factory.mktemp("terms") / "wb.db"))
 
 
 @pytest.mark.parametrize("lang", sorted(SEED_TERMS))
