@@ -72,6 +72,13 @@ class Automaton:
                 if not terminal[node] and self.togo[child] + 1 < self.togo[node]:
                     self.togo[node] = self.togo[child] + 1
                     self.plan[node] = tok
+        # A node also stands for every suffix on its failure chain (the longest match hides the
+        # shorter ones): deep in "Direction exécutive du…", the shorter "BLT" may still be the
+        # quicker way to finish, and its tokens lead there whatever branch they pass through.
+        for node in queue:  # breadth-first: a failure link is nearer the root than its node
+            f = self.fail[node]
+            if not terminal[node] and self.togo[f] < self.togo[node]:
+                self.togo[node], self.plan[node] = self.togo[f], self.plan[f]
         self.min_len = self.togo[0]
         self.first_tokens = set(self.children[0])
 
