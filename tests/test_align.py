@@ -214,6 +214,19 @@ def test_a_translation_in_another_language_than_declared_is_refused(tmp_path, ca
     assert "reads as Russian, not French" in capsys.readouterr().err
 
 
+def test_a_translation_in_the_source_language_is_refused_before_it_is_stored(tmp_path, capsys):
+    (tmp_path / "en.txt").write_text(EN, encoding="utf-8")
+    (tmp_path / "en2.txt").write_text(EN.replace("Thank you", "Many thanks"), encoding="utf-8")
+    db = tmp_path / "wb.db"
+    assert (
+        main(["align", str(tmp_path / "en.txt"), str(tmp_path / "en2.txt"), "--no-mt", "--store", str(db)])
+        == 2
+    )
+    assert "en2.txt: it is in English, the language of the source" in capsys.readouterr().err
+    with Store(db) as store:
+        assert [d["name"] for d in store.documents()] == ["en.txt"]
+
+
 def test_an_empty_translation_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "en.txt").write_text(EN, encoding="utf-8")
     (tmp_path / "fr.txt").write_text("   \n", encoding="utf-8")

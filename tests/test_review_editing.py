@@ -147,3 +147,20 @@ def test_merge_checks_the_joined_translations_again(store):
     t = store.translation(first, "fr")
     assert t.status == Status.DRAFT and t.text == GOOD + " Le Bureau fera rapport."
     assert "numbers" in {f.code for f in store.flags(t.id)}  # the source's "1 p.m." is missing now
+
+
+def test_editor_errors_reach_the_page_as_messages_and_bad_payloads_reach_the_log(tmp_path, caplog):
+    from types import SimpleNamespace
+
+    from ui.editor import Editor
+
+    Store(tmp_path / "wb.db").close()
+    editor = Editor(SimpleNamespace(store_path=tmp_path / "wb.db", terminology=None))
+    assert editor.call({"op": "nope"}, None) == {"error": "unknown action 'nope'"}
+    with caplog.at_level("ERROR", logger="workbench.editor"):
+        assert "not one of the six" in editor.call({"op": "load", "doc": 1, "lang": "de"}, None)["error"]
+        assert "no document" in editor.call({"op": "load", "doc": 99, "lang": "fr"}, None)["error"]
+        assert not caplog.records  # a user's mistake is a message, not a server error
+        bad = editor.call({"op": "load", "doc": "first", "lang": "fr"}, None)
+    assert bad == {"error": "the server could not carry out 'load' (ValueError); see its log"}
+    assert [r.exc_info[0] for r in caplog.records] == [ValueError]

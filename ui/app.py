@@ -413,11 +413,7 @@ def build(ctx: Context) -> gr.Blocks:
             with open_store() as store:
                 lang = langs.normalize(lang)
                 translation = ingest.load(Path(file), lang)  # read and checked before the store is touched
-                problem = ingest.language_mismatch(translation.text, lang)
-                if translation.lang == store.document(int(doc_id)).lang:
-                    problem = "it is in the document's own language"
-                if problem:
-                    raise gr.Error(f"{translation.name}: {problem}", print_exception=False)
+                alignjob.check_translation(translation, store.document(int(doc_id)).lang, lang)
                 ingest.store_document(store, translation)
                 (result,) = alignjob.align_documents(store, int(doc_id), [translation.id],
                                                      terminology=ctx.terminology)  # fmt: skip

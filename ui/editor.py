@@ -14,6 +14,7 @@ The browser builds its DOM with ``textContent``; the only HTML the server sends 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from workbench import langs, review, translations
 from workbench.errors import ConflictError, WorkbenchError
 from workbench.model import Status
 from workbench.store import Store
+
+log = logging.getLogger("workbench.editor")
 
 if TYPE_CHECKING:
     from ui.app import Context
@@ -90,8 +93,14 @@ class Editor:
                     "who": theirs.updated_by if theirs else None,
                 }
             }
-        except (WorkbenchError, LookupError, TypeError, ValueError) as exc:  # the last: a malformed payload
-            return {"error": str(exc) or type(exc).__name__}
+        except WorkbenchError as exc:
+            return {"error": str(exc)}
+        except (LookupError, TypeError, ValueError) as exc:
+            # A payload the page would never send (or a bug): the editor keeps its state, the trace
+            # goes to the server log rather than to the person at the keyboard.
+            log.exception("editor action %r failed", payload.get("op"))
+            name = type(exc).__name__
+            return {"error": f"the server could not carry out '{payload.get('op')}' ({name}); see its log"}
 
     # -- reading ------------------------------------------------------------------------------
 

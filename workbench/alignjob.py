@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import langs, translations
+from . import ingest, langs, translations
 from .align import Bead, align
 from .errors import InputError, UsageError
 from .model import Document, Flag, Origin, Status
@@ -55,6 +55,16 @@ def join(texts: list[str], lang: str) -> str:
     return ("" if not langs.get(lang).spaced else " ").join(texts)
 
 
+def check_translation(translation: Document, source_lang: str, declared: str | None = None) -> None:
+    """Refuse a translation that cannot be what it is given as, before anything is stored: one in the
+    source's own language, or one that reads as another language than the one declared."""
+    problem = ingest.language_mismatch(translation.text, declared) if declared else None
+    if translation.lang == source_lang:
+        problem = f"it is in {langs.get(source_lang).name}, the language of the source"
+    if problem:
+        raise InputError(translation.name, problem)
+
+
 def align_documents(
     store: Store,
     source_id: int,
@@ -75,9 +85,8 @@ def align_documents(
     results: list[PairResult] = []
     for translation_id in translation_ids:
         translation = store.document(translation_id)
+        check_translation(translation, source.lang)
         lang = translation.lang
-        if lang == source.lang:
-            raise InputError(translation.name, f"is in {lang}, the language of the source")
         src_mt = _source_mt(store, source, lang, use_mt, model_map, options)
         beads = align(
             [s.text for s in segments],
