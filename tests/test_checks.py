@@ -23,10 +23,11 @@ def test_a_good_translation_has_no_warnings(terms):
 
 
 def test_term_marks_present_forced_missing_suggested(terms):
-    source = "CTED and UNICRI met in Vienna."
+    source = "CTED and UNICRI met in the Republic of Belarus."
     flags = check(source, "La DECT et l'UNICRI se sont réunis.", "en", "fr", terms, forced={"cted"})
     marks = {f.concept: f.mark for f in flags if f.code == "term"}
-    assert marks == {"cted": "forced", "unicri": "present", "vienna": "suggested"}  # Vienne: fr rating is low
+    # République du Bélarus: the fr rating is low (only the short name Bélarus was seen on a UN page)
+    assert marks == {"cted": "forced", "unicri": "present", "belarus": "suggested"}
     missing = check(source, "Le comité s'est réuni à Vienne.", "en", "fr", terms)
     assert {f.concept: f.mark for f in missing if f.code == "term"}["cted"] == "missing"
     assert next(f for f in missing if f.concept == "cted").severity == "error"

@@ -188,13 +188,41 @@ def test_every_forced_rendering_of_un_core_has_its_source_in_that_language():
         for lang, entry in concept.entries.items():
             # an unrated entry would be enforced without any check: the shipped data rates every one
             assert entry.confidence != Confidence.UNRATED, (concept.id, lang)
+            cited = [s.partition(":")[2] for s in concept.sources if s.startswith(f"{lang}:http")]
             if policy.enforced(entry):
                 forced += 1
-                cited = [s for s in concept.sources if s.startswith(f"{lang}:http")]
                 assert cited, f"{concept.id} {lang} is forced without a source"
+            if entry.confidence == Confidence.HIGH:  # high means: seen on an official UN page
+                assert any(glossary.is_un_page(u) for u in cited), (
+                    f"{concept.id} {lang}: no UN page in {cited}"
+                )
             for term in entry.terms:
                 assert not term.source or term.source.startswith("http"), (concept.id, term)
     assert forced >= 50  # the test is not vacuous
+
+
+def test_a_un_page_cited_for_a_form_confirms_it(tmp_path):
+    path = tmp_path / "v.tsv"
+    rows = ["id\tlang\tkind\tform\tgender\tsource",
+            "caricom\tes\tfull\tComunidad del Caribe\t\thttps://www.un.org/es/page",
+            "hungary\tes\tfull\tHungría\t\thttps://es.wikipedia.org/wiki/Hungr%C3%ADa"]  # fmt: skip
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = glossary.build_un(shared("terms", "un_terms.tsv"))
+    after = glossary.build_un(shared("terms", "un_terms.tsv"), path)
+    assert before.concept("caricom").entries["es"].confidence == Confidence.LOW
+    assert after.concept("caricom").entries["es"].confidence == Confidence.HIGH
+    assert "es:https://www.un.org/es/page" in after.concept("caricom").sources
+    # a page outside the UN is recorded, but does not make the rendering official
+    assert (
+        after.concept("hungary").entries["es"].confidence
+        == before.concept("hungary").entries["es"].confidence
+    )
+    assert glossary.is_un_page("https://news.un.org/ru/story/1") and glossary.is_un_page(
+        "https://www.unodc.org/"
+    )
+    assert not glossary.is_un_page("https://un.org.example.com/") and not glossary.is_un_page(
+        "https://fakeun.org/"
+    )
 
 
 def test_gendered_forms_and_their_sources_survive_tbx(tmp_path):

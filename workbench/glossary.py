@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import langs
 from .errors import InputError
@@ -329,13 +330,37 @@ def read_table(path: Path, variants: Path | None = None) -> Glossary:
 
 VARIANT_COLUMNS = ("id", "lang", "kind", "form", "gender", "source")
 
+# Hosts of official UN pages: the Organization's own sites (un.org and its subdomains, missions,
+# information centres) and those of the UN system's funds, programmes and specialized agencies.
+UN_HOSTS = (
+    "un.org", "unmissions.org", "unicnetwork.org", "unvienna.org", "unrussia.ru", "undg.org", "unov.org",
+    "unog.ch", "ungeneva.org", "unognewsroom.org", "unon.org", "unocha.org", "unoda.org", "unidir.org",
+    "unicri.it", "unic.ru", "unric.org", "unicpretoria.org.za", "unictunis.org.tn", "uniraq.org",
+    "mineaction.org", "acnur.org", "unhcr.fr", "oacnudh.hn",
+    "ohchr.org", "unodc.org", "unicef.org", "undp.org", "unhcr.org", "unesco.org", "who.int", "wfp.org",
+    "fao.org", "ilo.org", "imf.org", "worldbank.org", "icao.int", "imo.org", "itu.int", "upu.int",
+    "wmo.int", "wipo.int", "ifad.org", "unido.org", "iom.int", "unfccc.int", "ipcc.ch",
+    "unep.org", "unfpa.org", "unwomen.org", "unhabitat.org", "unctad.org", "unrwa.org", "unaids.org",
+    "unops.org", "unitar.org", "unu.edu", "unv.org", "uneca.org", "unece.org", "cepal.org",
+    "unescap.org", "unescwa.org", "iaea.org",
+)  # fmt: skip
+
+
+def is_un_page(url: str) -> bool:
+    """Whether ``url`` is an official UN page, the only evidence that lets a rendering be forced."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if any(label.startswith("test") for label in host.split(".")):
+        return False  # a site's test copy (test-cms.who.int) is not what the UN published
+    return any(host == h or host.endswith("." + h) for h in UN_HOSTS)
+
 
 def add_variants(glossary: Glossary, path: Path) -> None:
     """Merge a ``id lang kind form [gender] [source]`` TSV into ``glossary``.
 
     A ``variant`` or ``forbidden`` row adds a form; a ``full`` or ``abbr`` row names a form the
-    entry already has and gives it its gender or source. Sources are also kept on the concept as
-    ``lang:URL``, as the term table writes them.
+    entry already has and gives it its gender or source; a source on an official UN page
+    (:func:`is_un_page`) confirms the rendering, so the entry is rated high. Sources are also kept on
+    the concept as ``lang:URL``, as the term table writes them.
     """
     lines = path.read_text(encoding="utf-8").splitlines()
     rows = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
@@ -361,6 +386,8 @@ def add_variants(glossary: Glossary, path: Path) -> None:
             if not at:
                 raise InputError(path, f"concept '{concept_id}' has no {lang} {kind} '{form}'", number)
             entry.terms[at[0]] = term
+            if is_un_page(source) and entry.confidence in (Confidence.LOW, Confidence.MEDIUM):
+                entry.confidence = Confidence.HIGH
         else:
             entry.terms.append(term)
         cited = f"{entry.lang}:{source}"
