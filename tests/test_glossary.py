@@ -285,6 +285,18 @@ def test_glossary_stats_counts_each_language(capsys):
     assert all(r[-2] == "0" for r in none)  # nothing forced under --enforce none
 
 
+def test_glossary_list_of_one_language_is_the_worklist_of_what_to_verify(capsys):
+    assert main(["glossary", "stats"]) == 0
+    suggested = sum(int(r.split("\t")[-1]) for r in capsys.readouterr().out.splitlines()[1:] if "\tru\t" in r)
+    assert main(["glossary", "list", "--lang", "ru", "--suggested"]) == 0
+    rows = [r.split("\t") for r in capsys.readouterr().out.splitlines() if not r.startswith("#")]
+    assert len(rows) == suggested > 0
+    assert all(r[1].startswith("en:") and r[2].startswith("ru:") and "suggested]" in r[2] for r in rows)
+    assert main(["glossary", "list", "--lang", "ru"]) == 0
+    charter = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("un_charter\t"))
+    assert "[high, enforced]" in charter and "\tru:https://" in charter  # with the page that confirms it
+
+
 def test_cli_match_reads_the_whole_text_for_the_referent(capsys):
     text = "Remarks by Ms. Rosemary DiCarlo, Under-Secretary-General"
     assert main(["glossary", "match", text, "--lang", "en", "--to", "fr,es"]) == 0

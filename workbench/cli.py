@@ -369,16 +369,25 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
     terminology = _terminology(args)
+    shown = [args.lang] if args.lang else list(langs.CODES)
     for glossary in terminology.glossaries:
         print(f"# {glossary.name}: {len(glossary.concepts)} concepts ({glossary.path})")
         for concept in glossary.concepts:
             cells = []
-            for lang in langs.CODES:
+            for lang in shown:
                 entry = concept.entries.get(lang)
-                if entry:
+                if entry and not (args.suggested and terminology.policy.enforced(entry)):
                     rule = "enforced" if terminology.policy.enforced(entry) else "suggested"
                     cells.append(f"{lang}:{(entry.full or entry.abbr)[0]} [{entry.confidence}, {rule}]")
-            print(f"{concept.id}\t" + "\t".join(cells))
+                    cells += [s for s in concept.sources if args.lang and s.startswith(f"{lang}:")]
+            if cells:
+                english = concept.entries.get("en")
+                context = (
+                    [f"en:{(english.full or english.abbr)[0]}"]
+                    if english and args.lang not in (None, "en")
+                    else []
+                )
+                print("\t".join([concept.id, *context, *cells]))
     return EXIT_OK
 
 
@@ -897,6 +906,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gsub = commands("glossary", "glossaries: list, stats, match text, build and export TBX")
     p = gsub.add_parser("list", help="every concept, its main term per language and whether it is enforced")
+    p.add_argument("--lang", type=_lang, help="one language only, with the English and its sources")
+    p.add_argument("--suggested", action="store_true", help="only renderings not forced (what to verify)")
     with_glossaries(p)
     p.set_defaults(func=cmd_glossary_list)
     p = gsub.add_parser("match", help="show the glossary terms found in TEXT and what they ask of --to")
