@@ -44,10 +44,12 @@ def test_load_page_and_filters(review_server):
     table, shown, summary, detail, number = load(c)
     assert table["headers"][:4] == ["#", "id", "source", "fr"] and len(table["data"]) == 26
     assert "page 1 of 1" in summary and number == 1
-    assert "Segment" in detail
+    first = table["data"][0]  # the heading numbers segments as the grid's "#" does, not by id
+    assert f"<h4>Segment #{first[0]} (id {first[1]}, row 1)</h4>" in detail
     assert shown["lang"] == "fr" and [r[:3] for r in shown["rows"]] == [r[1:4] for r in table["data"]]
-    only = load(c, text="Minsk")[0]
+    only, _, _, only_detail, _ = load(c, text="Minsk")
     assert [r[0] for r in only["data"]] == [r[0] for r in table["data"] if "Minsk" in r[2]]
+    assert f"<h4>Segment #{only['data'][0][0]} (id {only['data'][0][1]}, row 1)</h4>" in only_detail
     styled = load(c, lang="ar")[0]
     assert styled["metadata"]["styling"][0][3] == "direction: rtl; text-align: right;"
 

@@ -103,7 +103,7 @@ def _state(page: review.Page, selected: int = 0, filters: dict | None = None) ->
         "lang": page.lang,
         "number": page.number,
         "filters": filters or {},
-        "rows": [(r.segment_id, r.source, r.flagged) for r in page.rows],  # texts and versions: _shown
+        "rows": [(r.segment_id, r.source, r.flagged, r.index) for r in page.rows],  # texts, versions: _shown
         "selected": min(selected, max(len(page.rows) - 1, 0)),
     }
 
@@ -141,14 +141,15 @@ def _summary(page: review.Page) -> str:
 def _render_detail(ctx: Context, store: Store, state: dict) -> str:
     if not state.get("rows"):
         return "<p>No segment on this page.</p>"
-    sid = state["rows"][state["selected"]][0]
+    sid, _, _, index = state["rows"][state["selected"]]
     lang = state["lang"]
     d = review.detail(store, sid, lang, ctx.terminology)
     source_lang = store.segment_source(sid)[1]
     rtl_src = ' class="rtl"' if langs.get(source_lang).rtl else ""
     rtl_tgt = ' class="rtl"' if langs.get(lang).rtl else ""
     parts = [
-        f"<h4>Segment #{state['rows'][state['selected']][0]} (row {state['selected'] + 1})</h4>",
+        # "#" as in the grid: the segment's place in the document (the id is for scripts)
+        f"<h4>Segment #{index + 1} (id {sid}, row {state['selected'] + 1})</h4>",
         f"<p{rtl_src} lang='{source_lang}'>{d.source_html}</p>",
         f"<p{rtl_tgt} lang='{lang}'>{d.target_html or '<em>no translation</em>'}</p>",
     ]
