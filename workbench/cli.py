@@ -635,12 +635,12 @@ def cmd_align(args: argparse.Namespace) -> int:
         for n, ref in enumerate(args.translations):
             lang = targets[n] if len(targets) > 1 else (targets[0] if targets else None)
             if Path(ref).is_file() or Path(ref).suffix.lower() in ingest.SUPPORTED:
-                translation = ingest.load(ref, lang)  # read and checked before it is stored
-                check_translation(translation, source_lang, lang)
-                ingest.store_document(store, translation)
+                translation = ingest.load(ref, lang)  # a file is read and checked before it is stored
             else:
                 translation = store.document(store.resolve_document(str(ref)))
-                check_translation(translation, source_lang, lang)
+            check_translation(translation, source_lang, lang)
+            if translation.id is None:
+                ingest.store_document(store, translation)
             translation_ids.append(translation.id)
         results = align_documents(
             store, source_id, translation_ids, use_mt=True if args.mt else (False if args.no_mt else None),
