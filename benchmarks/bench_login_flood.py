@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from conftest import EXAMPLE, REVIEWER, free_port  # noqa: E402
 from gradio_client import Client  # noqa: E402
-from test_reliability import serve  # noqa: E402
+from test_reliability import served  # noqa: E402
 
 from workbench import ingest, users  # noqa: E402
 from workbench.model import Origin, Status  # noqa: E402
@@ -112,8 +110,7 @@ def main() -> None:
     users.add(accounts, *REVIEWER)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = serve(store_path, port, accounts)
-    try:
+    with served(store_path, port, accounts):
         client = Client(url, auth=REVIEWER, verbose=False)
         saves(client, 2)  # warm up
         for worst, label in ((False, "one address"), (True, "worst case")):
@@ -122,12 +119,6 @@ def main() -> None:
             print(f"{label}: idle median save {idle * 1000:.0f} ms; {attempts} login attempts in "
                   f"{args.seconds:.0f} s, median save {median * 1000:.0f} ms, "
                   f"{median / idle:.2f}× idle")  # fmt: skip
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

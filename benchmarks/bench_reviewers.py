@@ -11,8 +11,6 @@ the history and replaced the text its author saw, no refused save was stored. Pr
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from conftest import EXAMPLE, REVIEWER, free_port, training_sentences  # noqa: E402
 from reviewers import simulate, verify  # noqa: E402
-from test_reliability import serve  # noqa: E402
+from test_reliability import served  # noqa: E402
 
 from workbench import users  # noqa: E402
 from workbench.cli import main as workbench  # noqa: E402
@@ -45,15 +43,8 @@ def main() -> None:
     accounts = work / "users"
     users.add(accounts, *REVIEWER)
     port = free_port()
-    server = serve(store, port, accounts)
-    try:
+    with served(store, port, accounts):
         records = simulate(f"http://127.0.0.1:{port}/", args.reviewers, args.seconds, work, account=REVIEWER)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
     figures = verify(store, records)
     print(
         f"{args.reviewers} reviewers for {args.seconds:.0f} s: {figures['saves']} saves "

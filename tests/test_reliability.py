@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -81,6 +83,22 @@ def serve(store_path: Path, port: int, auth: Path | None = None) -> subprocess.P
     raise AssertionError("the review server did not start")
 
 
+@contextmanager
+def served(store_path: Path, port: int, auth: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A review server for the block, stopped the way an operator stops one (SIGTERM); one that does
+    not stop within 30 s is killed and reported."""
+    server = serve(store_path, port, auth)
+    try:
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise AssertionError("the review server did not stop within 30 s of SIGTERM") from None
+
+
 def test_a_server_killed_during_a_burst_of_saves_loses_no_acknowledged_save(translated_store):
     from gradio_client import Client
 
@@ -131,12 +149,8 @@ def test_twenty_reviewers_at_once_lose_and_overwrite_nothing(translated_store, t
     accounts = tmp_path / "users"
     users.add(accounts, *REVIEWER)
     port = free_port()
-    server = serve(translated_store, port, accounts)
-    try:
+    with served(translated_store, port, accounts):
         records = simulate(f"http://127.0.0.1:{port}/", 20, 60, tmp_path, account=REVIEWER)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     figures = verify(translated_store, records)
     assert figures["acknowledged"] > 20 and figures["refused"] > 0  # they did collide, and were refused
     print(f"\n20 reviewers, 60 s, on the {FILTER!r} segments: {figures}")
