@@ -107,6 +107,13 @@ def active_number(page: Page) -> int:
     return int(page.locator(".wb-row.active .num").inner_text())
 
 
+def retype(page: Page, text: str) -> None:
+    """Into the active segment's target, from the keyboard: open it, select all, type over it."""
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
 def stored(server, number: int, lang: str, doc: int = 1):
     """The translation of segment ``number`` (1-based, as the editor shows it)."""
     with Store(server["store"]) as store:
@@ -133,9 +140,7 @@ def test_edit_and_confirm_from_the_keyboard(browser, review_server):
     page = browser()
     open_lang(page, "fr", "Minsk was opened")
     n = active_number(page)
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Nous avons été honorés que la Conférence de Minsk ait été ouverte par le Président.")
+    retype(page, "Nous avons été honorés que la Conférence de Minsk ait été ouverte par le Président.")
     page.keyboard.press("Control+S")
     wait_message(page, f"Segment {n} saved")
     t = stored(review_server, n, "fr")
@@ -152,9 +157,7 @@ def test_confirming_a_flagged_segment_needs_an_explicit_override(browser, review
     open_lang(page, "fr", "seventh biennial review")
     n = active_number(page)
     before = stored(review_server, n, "fr")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Ces grandes manifestations coïncideront avec le septième examen biennal.")
+    retype(page, "Ces grandes manifestations coïncideront avec le septième examen biennal.")
     page.keyboard.press("Control+Enter")
     message = wait_message(page, "not confirmed")
     assert "missing term: " in message and "Ctrl+Shift+Enter" in message
@@ -173,9 +176,7 @@ def test_a_missing_term_is_flagged_in_words_and_clears_after_the_fix(browser, re
     page = browser()
     open_lang(page, "ar", "Excellencies, ladies and gentlemen")
     n = active_number(page)
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("أصحاب السعادة، السيدات والسادة،")
+    retype(page, "أصحاب السعادة، السيدات والسادة،")
     page.keyboard.press("Control+S")
     wait_message(page, f"Segment {n} saved")
     flags = (
@@ -205,9 +206,7 @@ def test_escape_cancels_the_edit(browser, review_server):
 def test_a_line_break_cannot_enter_a_target(browser, review_server):
     page = browser()
     open_lang(page, "fr", "four hundred participants")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Première ligne")
+    retype(page, "Première ligne")
     page.keyboard.press("Shift+Enter")
     page.keyboard.press("Enter")
     page.keyboard.type(" suite")
@@ -279,9 +278,7 @@ def test_a_conflicting_save_from_a_second_browser_is_refused_with_both_texts(bro
         (anna, "Première version, celle d'Anna."),
         (boris, "Seconde version, celle de Boris."),
     ):
-        page.keyboard.press("Enter")
-        page.keyboard.press("Control+A")
-        page.keyboard.type(text)
+        retype(page, text)
         page.keyboard.press("Control+S")
     wait_message(anna, f"Segment {n} saved")
     message = wait_message(boris, "Not saved")
